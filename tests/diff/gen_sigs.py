@@ -63,6 +63,7 @@ class Canvas:
         self.exe = exe
         self.used = []
         self.planted = []   # (signame, how)
+        self.quiet = False  # receives near misses only
         if exe is not None:
             self.regions = [(o, o + s) for o, s in exe.sections if s > 0]
         else:
@@ -138,9 +139,9 @@ KIND_OF_TARGET = {1: ("pe32", "pe64"), 6: ("elf32", "elf64"),
                       "macho32", "macho64")}
 
 
-def canvases_for(canvases, target, alpha):
+def canvases_for(canvases, target, alpha, quiet=False):
     kinds = KIND_OF_TARGET.get(target, ())
-    out = [c for c in canvases if c.kind in kinds]
+    out = [c for c in canvases if c.kind in kinds and (quiet or not c.quiet)]
     if alpha == "bin":
         out = [c for c in out if c.kind != "text"]
     return out
@@ -311,7 +312,9 @@ def _canvases(rng, n, kinds, prefix="f"):
     out = []
     for i in range(n):
         k = rng.choice(kinds)
-        out.append(make_canvas(rng, "%s%04d.%s" % (prefix, i, k), k))
+        c = make_canvas(rng, "%s%04d.%s" % (prefix, i, k), k)
+        c.quiet = rng.random() < 0.2
+        out.append(c)
     return out
 
 
@@ -328,6 +331,7 @@ ALL_KINDS = ("bin", "bin", "text", "text", "pe32", "pe64", "elf32", "elf64",
 def _plant_body_sig(rng, name, target, off, body, alpha, canvases, ctxf=None):
     """Plant matches and near misses of one body signature into canvases."""
     ok = canvases_for(canvases, target, alpha)
+    near = canvases_for(canvases, target, alpha, quiet=True)
     bad = wrong_canvases(canvases, target, alpha)
     ctx = ctxf() if ctxf else B.Ctx(alpha)
     for _ in range(rng.choice((1, 1, 2, 3))):
@@ -337,8 +341,8 @@ def _plant_body_sig(rng, name, target, off, body, alpha, canvases, ctxf=None):
         inst, anc = body.instance(rng, ctx)
         if off.plant(rng, c, inst, anc) is not None:
             c.planted.append((name, "match"))
-    if ok and rng.random() < 0.7:
-        c = rng.choice(ok)
+    if near and rng.random() < 0.7:
+        c = rng.choice(near)
         if rng.random() < 0.5 or off.kind == "any":
             inst, anc = body.instance(rng, ctx, miss=True)
             how = "near-miss(bytes)"
@@ -363,7 +367,8 @@ def gen_ndb(seed, nsigs, nfiles):
     suite = Suite("ndb")
     canvases = _canvases(rng, nfiles, ALL_KINDS)
     for i in range(nsigs):
-        target = rng.choice((0, 0, 0, 1, 1, 6, 6, 7, 7, 9, 9, 2, 3, 4, 5, 10, 11, 12))
+        target = rng.choice((0, 0, 0, 0, 1, 1, 1, 6, 6, 7, 7, 9, 9, 0, 1, 6, 7) +
+                            ((2, 3, 4, 5, 10, 11, 12) if rng.random() < 0.1 else ()))
         alpha = "text" if target == 7 or (target == 0 and rng.random() < 0.4) else "bin"
         body = B.make_body(rng, alpha, static_only=rng.random() < 0.15)
         homes = canvases_for(canvases, target, alpha)
@@ -512,11 +517,7 @@ class Sub:
 def _expr(rng, ids, depth=0):
     """A random logical expression using every id in ids at least once."""
     if len(ids) == 1:
-        e = "%d" % ids[0]
-        r = rng.random()
-        if r < 0.15:
-            e += "%s%d" % (rng.choice("=><"), rng.randint(0, 3))
-        return e
+        return "%d" % ids[0] + _count(rng, 0.15)
     # split ids into 2-3 groups
     rng.shuffle(ids)
     k = rng.randint(2, min(3, len(ids)))
@@ -535,15 +536,36 @@ def _expr(rng, ids, depth=0):
     e = "(" + body + ")"
     r = rng.random()
     if r < 0.2:
-        e += "%s%d" % (rng.choice("=><"), rng.randint(0, 3))
+        e += _count(rng, 1.0)
     elif r < 0.35:
         n = len(ids)
-        e += "%s%d,%d" % (rng.choice("=>"), rng.randint(0, 3), rng.randint(1, n))
+        e += "%s%d,%d" % (rng.choice("=>>"), rng.randint(0, 3), rng.randint(1, n))
     return e
 
 
-def _tdb(rng, target, home, engine_min):
+def _count(rng, p):
+    """An optional count suffix. `=0` and `<n` hold on files where nothing
+    matched, so they are kept rare (else every file is detected)."""
+    r = rng.random()
+    if r >= p:
+        return ""
+    r = rng.random()
+    if r < 0.45:
+        return ">%d" % rng.randint(0, 2)
+    if r < 0.9:
+        return "=%d" % rng.randint(1, 3)
+    if r < 0.95:
+        return "=0"
+    return "<%d" % rng.randint(1, 3)
+
+
+def _tdb(rng, target, home, engine_min, pin_size=False):
+    """A target description block. pin_size restricts FileSize to the home
+    file's size +-20 (for expressions that also hold when nothing matched,
+    `=0` and `<n`, which would otherwise detect every file)."""
     parts = []
+    if pin_size:
+        engine_min = max(engine_min, 51)
     if engine_min or rng.random() < 0.7:
         parts.append("Engine:%d-255" % max(engine_min, rng.choice((51, 51, 81, 100))))
         engine_ok = True
@@ -551,7 +573,9 @@ def _tdb(rng, target, home, engine_min):
         engine_ok = False
     parts.append("Target:%d" % target)
     size = len(home.data) if home is not None else 1000
-    if engine_ok and rng.random() < 0.25:
+    if pin_size:
+        parts.append("FileSize:%d-%d" % (max(0, size - 20), size + 20))
+    elif engine_ok and rng.random() < 0.25:
         r = rng.random()
         if r < 0.4:
             parts.append("FileSize:%d-%d" % (size - rng.randint(0, 50), size + rng.randint(0, 50)))
@@ -593,8 +617,11 @@ def _plant_ldb(rng, name, target, subs, canvases, alpha, home, extra=None):
     ok = canvases_for(canvases, target, alpha)
     if not ok:
         return
+    near = [c for c in canvases_for(canvases, target, alpha, quiet=True) if c.quiet]
     targets = [home] if home is not None and home in ok else []
     targets += [rng.choice(ok) for _ in range(rng.choice((0, 1, 2)))]
+    if near and rng.random() < 0.5:
+        targets.append(rng.choice(near))
     for c in targets:
         plan = _ldb_plan(rng, len(subs))
         how = []
@@ -607,7 +634,7 @@ def _plant_ldb(rng, name, target, subs, canvases, alpha, home, extra=None):
                 variant = None
                 miss = False
                 q = rng.random()
-                if q < 0.06:
+                if q < 0.06 or c.quiet:
                     miss = True
                 elif q < 0.10 and "i" in sub.mods:
                     variant = "case"
@@ -653,7 +680,8 @@ def gen_ldb(seed, nsigs, nfiles):
                                     home, body.max_len() * 2)
             subs.append(Sub(off, body, mods, alpha))
         expr = _expr(rng, list(range(nsub)))
-        tdb = _tdb(rng, target, home, 81 if use_mods else 0)
+        tdb = _tdb(rng, target, home, 81 if use_mods else 0,
+                   "=0" in expr or "<" in expr)
         name = "Vg.Ldb.T%d-%05d" % (target, i)
         line = ";".join([name, tdb, expr] + [s.text for s in subs])
         suite.add_sig("gen.ldb", name, line)
@@ -747,7 +775,7 @@ def _gen_one_pcre(rng, suite, canvases, i):
     expr_ids = list(range(ntrig + 1))
     expr = _expr(rng, expr_ids)
     name = "Vg.Pcre.T%d-%05d" % (target, i)
-    tdb = "Engine:%d-255,Target:%d" % (rng.choice((81, 100, 150)), target)
+    tdb = _tdb(rng, target, home, rng.choice((81, 100, 150)), "=0" in expr or "<" in expr)
     line = ";".join([name, tdb, expr] + [s.text for s in subs] + [pcre_text])
     suite.add_sig("gen.ldb", name, line)
 
