@@ -55,15 +55,15 @@ scan_queue_new(size_t cap)
     struct scan_queue *q = calloc(1, sizeof(*q));
 
     if (q == NULL || cap == 0)
-        goto fail;
+        goto out;
     if ((q->ring = calloc(cap, sizeof(*q->ring))) == NULL)
-        goto fail;
+        goto out;
     q->cap = cap;
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->not_empty, NULL);
     pthread_cond_init(&q->not_full, NULL);
     return q;
-fail:
+out:
     free(q);
     return NULL;
 }

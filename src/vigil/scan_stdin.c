@@ -73,7 +73,7 @@ scan_stdin_read(const char *tempdir, uint64_t keep, uint64_t *size)
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            goto fail;
+            goto out;
         }
         /* bytes still to keep: keep - total, when that is positive */
         store = (size_t)n;
@@ -84,18 +84,18 @@ scan_stdin_read(const char *tempdir, uint64_t keep, uint64_t *size)
                 store = (size_t)room;
         }
         if (store > 0 && write_all(fd, buf, store) != 0)
-            goto fail;
+            goto out;
         if (total > UINT64_MAX - (uint64_t)n) {
             errno = EFBIG;
-            goto fail;
+            goto out;
         }
         total += (uint64_t)n;
     }
     if (lseek(fd, 0, SEEK_SET) != 0)
-        goto fail;
+        goto out;
     *size = total;
     return fd;
-fail:
+out:
     saved = errno;
     close(fd);
     errno = saved;

@@ -219,6 +219,9 @@ def stderr_key_lines(stderr):
     """The stderr lines both scanners print the same way."""
     keep = []
     for line in stderr.split(b"\n"):
-        if line.startswith(b"WARNING: ") or line.endswith(b": No such file or directory"):
+        if line.startswith(b"WARNING: "):
             keep.append(line)
+        elif line.endswith(b": No such file or directory") and not line.startswith(
+                (b"ERROR: ", b"LibClamAV ")):
+            keep.append(line)  # perror() of a path that cannot be reached
     return keep
