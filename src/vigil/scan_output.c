@@ -9,7 +9,8 @@
  *           Access denied | Can't open directory.
  *   <path>: <message> ERROR
  *   <path>: Excluded (MaxDirRecursion) | Symbolic link loop |
- *           Directory loop | Not supported file type        (vigil only)
+ *           Directory loop | Broken symbolic link |
+ *           Not supported file type                         (vigil only)
  *
  * Each file's lines are formatted first and written with one write() under
  * one lock, so lines from parallel workers never interleave, and the
@@ -347,6 +348,7 @@ note_status(enum scan_note n, const char **reason)
     case NOTE_EXCLUDED_PROC: *reason = "proc"; return "excluded";
     case NOTE_EXCLUDED_DEPTH: *reason = "max_dir_recursion"; return "excluded";
     case NOTE_SYMLINK: return "symlink";
+    case NOTE_BROKEN_LINK: *reason = "broken"; return "symlink";
     case NOTE_LOOP: return "loop";
     case NOTE_UNSUPPORTED:
     case NOTE_ARG_UNSUPPORTED: return "unsupported";
@@ -407,6 +409,7 @@ scan_output_note(struct scan_output *o, const struct scan_item *it)
     case NOTE_EXCLUDED_PROC: path_line(&r, p, "Excluded (/proc)", show, 1); break;
     case NOTE_EXCLUDED_DEPTH: path_line(&r, p, "Excluded (MaxDirRecursion)", show, 1); break;
     case NOTE_SYMLINK: path_line(&r, p, "Symbolic link", show, 1); break;
+    case NOTE_BROKEN_LINK: path_line(&r, p, "Broken symbolic link", show, 1); break;
     case NOTE_LOOP:
         path_line(&r, p, it->via_link ? "Symbolic link loop" : "Directory loop", show, 1);
         break;

@@ -21,6 +21,7 @@ enum scan_note {
     NOTE_EXCLUDED_PROC,   /* under /proc */
     NOTE_EXCLUDED_DEPTH,  /* deeper than --max-dir-recursion */
     NOTE_SYMLINK,         /* a symbolic link that is not followed */
+    NOTE_BROKEN_LINK,     /* a link to be followed whose target does not exist */
     NOTE_LOOP,            /* a directory that is its own ancestor, or ELOOP */
     NOTE_UNSUPPORTED,     /* fifo, socket or device met while walking */
     NOTE_EMPTY,           /* a zero-length file */

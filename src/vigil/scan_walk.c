@@ -7,14 +7,16 @@
  *     level 1) is not entered;
  *   - symbolic links named on the command line are followed by default
  *     (--follow-*-symlinks=1), links met while walking only with =2;
- *   - --exclude/--include test file paths, --exclude-dir/--include-dir test
- *     directory paths (the named directory too), as POSIX extended regexes;
+ *   - --exclude/--include test a file's real path (absolute, links
+ *     resolved), --exclude-dir/--include-dir a directory's path as walked
+ *     (the named directory too), as POSIX extended regexes;
  *   - without --cross-fs, entries on another device than the named
  *     directory are excluded; files on /proc are excluded.
  * Where clamscan stays silent, vigil prints a line: special files met while
- * walking, directories beyond --max-dir-recursion, and loops (a directory
- * that is its own ancestor through a followed link or a bind mount, or a
- * link that resolves to itself) are reported and skipped, never entered.
+ * walking, directories beyond --max-dir-recursion, links to be followed
+ * that lead nowhere, and loops (a directory that is its own ancestor
+ * through a followed link or a bind mount, or a link that resolves to
+ * itself) are reported and skipped, never entered.
  *
  * The walk is iterative (an explicit stack of open directories), opens
  * every entry relative to its parent's descriptor, and never opens anything
@@ -43,6 +45,7 @@
 struct frame {
     DIR *d;
     char *path;
+    char *real;     /* its real path, for --exclude/--include; NULL if unknown */
     dev_t dev;      /* this directory */
     ino_t ino;
     dev_t top_dev;  /* the named directory, for --cross-fs=no */
@@ -101,12 +104,45 @@ join(const char *dir, const char *name)
     return p;
 }
 
+/*
+ * --exclude/--include test a file's real path (absolute, links resolved),
+ * as clamscan 1.4.6 does, while lines print the path as walked. The real
+ * path is the directory's real path plus the name, or realpath() for a
+ * followed link or a named file; the walked path when that fails.
+ */
 static int
-excluded_file(const struct scan_cfg *cfg, const char *path)
+excluded_file(struct walker *w, const char *name, const char *path, int follow,
+              const char *dir_real)
 {
-    if (scan_opts_match(&cfg->exclude, path))
-        return 1;
-    return cfg->include.n > 0 && !scan_opts_match(&cfg->include, path);
+    const struct scan_cfg *cfg = w->cfg;
+    char *real = NULL;
+    const char *subject = path;
+    int hit;
+
+    if (cfg->exclude.n == 0 && cfg->include.n == 0)
+        return 0;
+    if (!follow && dir_real != NULL)
+        real = join(dir_real, name);
+    else
+        real = realpath(path, NULL);
+    if (real != NULL)
+        subject = real;
+    hit = scan_opts_match(&cfg->exclude, subject) ||
+          (cfg->include.n > 0 && !scan_opts_match(&cfg->include, subject));
+    free(real);
+    return hit;
+}
+
+/* The real path of a directory being entered, when file patterns need it. */
+static char *
+dir_real_path(const struct walker *w, const char *name, const char *path, int via_link,
+              const char *parent_real)
+{
+    if (w->cfg->exclude.n == 0 && w->cfg->include.n == 0)
+        return NULL;
+    if (!via_link && parent_real != NULL)
+        return join(parent_real, name);
+    return realpath(path, NULL);
 }
 
 static int
@@ -123,13 +159,13 @@ excluded_dir(const struct scan_cfg *cfg, const char *path)
  */
 static void
 visit_file(struct walker *w, int at, const char *name, const char *path, const struct stat *st,
-           int follow)
+           int follow, const char *dir_real)
 {
     struct scan_item *it;
     struct stat fst;
     int fd, fl;
 
-    if (excluded_file(w->cfg, path)) {
+    if (excluded_file(w, name, path, follow, dir_real)) {
         note(w, NOTE_EXCLUDED, path, 0, follow, 0);
         return;
     }
@@ -199,7 +235,7 @@ out:
  */
 static void
 enter_dir(struct walker *w, int at, const char *name, const char *path, unsigned level,
-          dev_t top_dev, int via_link)
+          dev_t top_dev, int via_link, const char *parent_real)
 {
     const struct scan_cfg *cfg = w->cfg;
     struct frame *f;
@@ -262,6 +298,7 @@ enter_dir(struct walker *w, int at, const char *name, const char *path, unsigned
         closedir(d);
         return;
     }
+    f->real = dir_real_path(w, name, path, via_link, parent_real);
     f->d = d;
     f->dev = st.st_dev;
     f->ino = st.st_ino;
@@ -278,6 +315,7 @@ pop_frame(struct walker *w)
 
     closedir(f->d);
     free(f->path);
+    free(f->real);
 }
 
 /* One directory entry of the top frame. */
@@ -289,6 +327,7 @@ visit_entry(struct walker *w, const char *name, const char *path)
     int at = dirfd(f->d);
     unsigned level = f->level;
     dev_t top_dev = f->top_dev;
+    const char *real = f->real; /* stays valid if the stack moves */
     struct stat st;
 
     if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -306,23 +345,23 @@ visit_entry(struct walker *w, const char *name, const char *path)
             return;
         }
         if (fstatat(at, name, &st, 0) != 0) {
-            note(w, errno == ELOOP ? NOTE_LOOP : NOTE_SYMLINK, path, 0, 1, 0);
+            note(w, errno == ELOOP ? NOTE_LOOP : NOTE_BROKEN_LINK, path, 0, 1, errno);
             return;
         }
         if (S_ISREG(st.st_mode) && cfg->follow_file == 2)
-            visit_file(w, at, name, path, &st, 1);
+            visit_file(w, at, name, path, &st, 1, real);
         else if (S_ISDIR(st.st_mode) && cfg->follow_dir == 2) {
             if (cfg->recursive)
-                enter_dir(w, at, name, path, level + 1, top_dev, 1);
+                enter_dir(w, at, name, path, level + 1, top_dev, 1, real);
         } else
             note(w, NOTE_SYMLINK, path, 0, 0, 0);
         return;
     }
     if (S_ISREG(st.st_mode))
-        visit_file(w, at, name, path, &st, 0);
+        visit_file(w, at, name, path, &st, 0, real);
     else if (S_ISDIR(st.st_mode)) {
         if (cfg->recursive)
-            enter_dir(w, at, name, path, level + 1, top_dev, 0);
+            enter_dir(w, at, name, path, level + 1, top_dev, 0, real);
     } else
         note(w, NOTE_UNSUPPORTED, path, 0, 0, 0);
 }
@@ -421,18 +460,18 @@ walk_target(struct walker *w, const char *arg)
         if (cfg->follow_dir == 0 && cfg->follow_file == 0)
             note(w, NOTE_SYMLINK, path, 0, 0, 0);
         else if (stat(arg, &st) != 0)
-            note(w, errno == ELOOP ? NOTE_LOOP : NOTE_SYMLINK, path, 0, 1, 0);
+            note(w, errno == ELOOP ? NOTE_LOOP : NOTE_BROKEN_LINK, path, 0, 1, errno);
         else if (S_ISREG(st.st_mode) && cfg->follow_file)
-            visit_file(w, AT_FDCWD, arg, path, &st, 1);
+            visit_file(w, AT_FDCWD, arg, path, &st, 1, NULL);
         else if (S_ISDIR(st.st_mode) && cfg->follow_dir) {
-            enter_dir(w, AT_FDCWD, arg, path, 1, st.st_dev, 1);
+            enter_dir(w, AT_FDCWD, arg, path, 1, st.st_dev, 1, NULL);
             walk_tree(w);
         } else
             note(w, NOTE_SYMLINK, path, 0, 0, 0);
     } else if (S_ISREG(st.st_mode))
-        visit_file(w, AT_FDCWD, arg, path, &st, 0);
+        visit_file(w, AT_FDCWD, arg, path, &st, 0, NULL);
     else if (S_ISDIR(st.st_mode)) {
-        enter_dir(w, AT_FDCWD, arg, path, 1, st.st_dev, 0);
+        enter_dir(w, AT_FDCWD, arg, path, 1, st.st_dev, 0, NULL);
         walk_tree(w);
     } else
         note(w, NOTE_ARG_UNSUPPORTED, path, 0, 0, 0);
@@ -503,7 +542,7 @@ scan_walk_run(const struct scan_cfg *cfg, const struct scan_walk_sink *sink, cha
         } else if (stat(cwd, &st) != 0) {
             note(&w, NOTE_DIR_ERROR, cwd, 1, 0, errno);
         } else {
-            enter_dir(&w, AT_FDCWD, cwd, cwd, 1, st.st_dev, 0);
+            enter_dir(&w, AT_FDCWD, cwd, cwd, 1, st.st_dev, 0, NULL);
             walk_tree(&w);
         }
         free(cwd);

@@ -31,6 +31,7 @@ VIGIL_ONLY = [
     re.compile(rb".*: Not supported file type$"),
     re.compile(rb".*: Symbolic link loop$"),
     re.compile(rb".*: Directory loop$"),
+    re.compile(rb".*: Broken symbolic link$"),
     re.compile(rb".*: Excluded \(MaxDirRecursion\)$"),
     re.compile(rb"^Incomplete files: \d+$"),
 ]
