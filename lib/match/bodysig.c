@@ -233,7 +233,6 @@ emit_assert(struct pp *p, struct buf *b, struct seqinfo *si, int right, const ui
 
     if ((st = bodysig_intern_class(p->tab, bits, &idx)) != VG_OK)
         return err_set(p->err, st, "too many byte classes");
-    si->nonalt = 1;
     op[0] = right ? OP_ASSERT_R : OP_ASSERT_L;
     put_u16(op + 1, idx);
     op[3] = (uint8_t)edge;
