@@ -35,8 +35,10 @@ db_compile_main(int argc, char **argv)
             shard = argv[++i];
         else if (strcmp(argv[i], "--pua") == 0)
             flags |= VG_LOAD_PUA;
+        else if (strcmp(argv[i], "--official") == 0)
+            flags |= VG_LOAD_OFFICIAL; /* vigil's own release signatures */
         else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            printf("usage: vigil db compile [--shard NAME] [--pua] SOURCES... -o IMAGE\n");
+            printf("usage: vigil db compile [--shard NAME] [--pua] [--official] SOURCES... -o IMAGE\n");
             free(src);
             return 0;
         } else if (argv[i][0] == '-' && argv[i][1]) {
@@ -47,7 +49,7 @@ db_compile_main(int argc, char **argv)
             src[nsrc++] = argv[i];
     }
     if (out == NULL || nsrc == 0) {
-        fprintf(stderr, "usage: vigil db compile [--shard NAME] [--pua] SOURCES... -o IMAGE\n");
+        fprintf(stderr, "usage: vigil db compile [--shard NAME] [--pua] [--official] SOURCES... -o IMAGE\n");
         free(src);
         return 2;
     }
