@@ -187,6 +187,61 @@ cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/*
+ * Sort a hash table by (size, digest) and keep one entry per key: the one
+ * loaded last, as clamscan does when two signatures share a hash and size.
+ */
+static int (*sort_cmp)(const void *, const void *);
+static const uint8_t *sort_base;
+static size_t sort_esz;
+
+static int
+cmp_idx(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    int c = sort_cmp(sort_base + (size_t)x * sort_esz, sort_base + (size_t)y * sort_esz);
+    return c ? c : (x < y ? -1 : x > y);
+}
+
+static vg_status
+sort_dedupe(struct vec *v, int (*cmp)(const void *, const void *))
+{
+    uint32_t *idx;
+    uint8_t *out;
+    size_t n = v->n, m = 0;
+
+    if (n < 2)
+        return VG_OK;
+    if (n > UINT32_MAX)
+        return VG_ELIMIT;
+    if ((idx = malloc(n * sizeof(*idx))) == NULL)
+        return VG_ENOMEM;
+    if ((out = malloc(n * v->esz)) == NULL) {
+        free(idx);
+        return VG_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        idx[i] = (uint32_t)i;
+    /* compile runs in one thread; the statics only carry qsort's context */
+    sort_cmp = cmp;
+    sort_base = v->p;
+    sort_esz = v->esz;
+    qsort(idx, n, sizeof(*idx), cmp_idx);
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *e = (const uint8_t *)v->p + (size_t)idx[i] * v->esz;
+        if (i + 1 < n && cmp(e, (const uint8_t *)v->p + (size_t)idx[i + 1] * v->esz) == 0)
+            continue; /* a later duplicate follows: it wins */
+        memcpy(out + m * v->esz, e, v->esz);
+        m++;
+    }
+    free(v->p);
+    v->p = out;
+    v->n = m;
+    v->cap = n;
+    free(idx);
+    return VG_OK;
+}
+
 struct layout {
     struct buf *out;
     struct img_header *hdr; /* re-fetched after each append (buffer may move) */
@@ -250,8 +305,8 @@ compile_image(struct dbbuild *b, struct buf *out, vg_err *err)
         goto out;
     for (int k = 0; k < 3; k++)
         for (int a = 0; a < 3; a++)
-            if (b->hashes[k][a].n > 1)
-                qsort(b->hashes[k][a].p, b->hashes[k][a].n, b->hashes[k][a].esz, cmps[a]);
+            if ((st = sort_dedupe(&b->hashes[k][a], cmps[a])) != VG_OK)
+                goto out;
     for (size_t i = 0; i < b->ign.n; i++) {
         uint64_t h = build_name_hash(VEC_AT(&b->ign, struct ign_entry, i)->name);
         if ((st = vec_add(&ignh, &h)) != VG_OK)

@@ -163,6 +163,7 @@ struct img_ref {
 #define TDB_INTERMED  0x10u
 
 #define LDB_MAX_SUBS 64
+#define LDB_TYPE_UNKNOWN (UINT32_MAX - 1) /* a CL_TYPE name vigil does not know: never matches */
 #define LDB_MAX_INTERMED 16
 
 struct img_ldb {

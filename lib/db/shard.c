@@ -77,6 +77,11 @@ prog_check(const uint8_t *code, size_t len, size_t off, uint32_t nclasses, int d
                 return 0;
             need = 4;
             break;
+        case OP_AROUND:
+            if (8 > len - off || u16(code + off + 2) >= nclasses)
+                return 0;
+            need = 8;
+            break;
         case OP_ALT: {
             uint32_t nalts, body;
             size_t a, end;

@@ -32,6 +32,7 @@ struct tdb {
     struct img_ldb l;
 };
 
+/* "x-y": clamscan accepts only a range for range attributes */
 static int
 parse_range(const char *v, uint32_t *lo, uint32_t *hi)
 {
@@ -39,12 +40,8 @@ parse_range(const char *v, uint32_t *lo, uint32_t *hi)
     char *dash;
 
     snprintf(buf, sizeof(buf), "%s", v);
-    if ((dash = strchr(buf, '-')) == NULL) {
-        if (sig_u32(buf, lo))
-            return -1;
-        *hi = *lo;
-        return 0;
-    }
+    if ((dash = strchr(buf, '-')) == NULL)
+        return -1;
     *dash = '\0';
     if (sig_u32(buf, lo) || sig_u32(dash + 1, hi))
         return -1;
@@ -107,8 +104,9 @@ parse_tdb(char *s, struct tdb *t, int *skip, vg_err *err)
                 return err_set(err, VG_EFORMAT, "invalid NumberOfSections '%.40s'", v);
             t->l.tdb |= TDB_NSECT;
         } else if (strcmp(k, "Container") == 0) {
+            /* an unknown type loads in clamscan and never matches */
             if (parse_cltype(v, &t->l.container))
-                return err_set(err, VG_EFORMAT, "unknown Container type '%.40s'", v);
+                t->l.container = LDB_TYPE_UNKNOWN;
             t->l.tdb |= TDB_CONTAINER;
         } else if (strcmp(k, "Intermediates") == 0) {
             char *g[LDB_MAX_INTERMED + 1];
@@ -117,14 +115,12 @@ parse_tdb(char *s, struct tdb *t, int *skip, vg_err *err)
                 return err_set(err, VG_EFORMAT, "too many Intermediates (max %d)", LDB_MAX_INTERMED);
             for (int j = 0; j < m; j++)
                 if (parse_cltype(g[j], &t->l.inter[j]))
-                    return err_set(err, VG_EFORMAT, "unknown Intermediates type '%.40s'", g[j]);
+                    t->l.inter[j] = LDB_TYPE_UNKNOWN;
             t->l.ninter = (uint16_t)m;
             t->l.tdb |= TDB_INTERMED;
-        } else if (strcmp(k, "IconGroup1") == 0 || strcmp(k, "IconGroup2") == 0 ||
-                   strcmp(k, "HandlerType") == 0 || strncmp(k, "Sect", 4) == 0) {
-            /* accepted; icon groups and handler types are not evaluated */
         } else {
-            return err_set(err, VG_EFORMAT, "unknown target description attribute '%.40s'", k);
+            /* IconGroup1/2, HandlerType, Sect*: accepted, not evaluated;
+               unknown keys are ignored, as clamscan ignores them */
         }
     }
     if (*skip)
@@ -394,14 +390,14 @@ parse_content(struct dbbuild *b, char *s, uint32_t sig, uint32_t subidx, int exe
     sub->ref = (uint32_t)b->pats.n;
     sub->npats = 0;
     if (mods & MOD_WIDE) {
-        if ((st = build_add_pattern(b, sig, subidx, hex, mods & ~MOD_ASCII, &off, &pat, &cp, err)) !=
+        if ((st = build_add_pattern(b, sig, subidx, hex, mods, &off, &pat, &cp, err)) !=
             VG_OK)
             return st;
         sub->npats++;
         if (!(mods & MOD_ASCII))
             return VG_OK;
     }
-    if ((st = build_add_pattern(b, sig, subidx, hex, mods & ~(MOD_WIDE | MOD_ASCII), &off, &pat,
+    if ((st = build_add_pattern(b, sig, subidx, hex, mods & ~MOD_WIDE, &off, &pat,
                                 &cp, err)) != VG_OK)
         return st;
     sub->npats++;

@@ -51,6 +51,9 @@ op_len(const uint8_t *c, uint32_t *lo, uint32_t *hi)
     case OP_ASSERT_R:
         *lo = *hi = 0;
         return c + 4;
+    case OP_AROUND:
+        *lo = *hi = 0;
+        return c + 8;
     case OP_ALT: {
         uint32_t nalts = u16(c + 2), fix = u16(c + 4), body = u32(c + 6);
         const uint8_t *a = c + 10;

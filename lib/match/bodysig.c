@@ -58,6 +58,7 @@ struct seqinfo {
     uint32_t minlen, maxlen;
     uint32_t run, maxrun;   /* consecutive literal bytes: current, best */
     int only_lit;           /* nothing but literal bytes */
+    int nonalt;             /* a token other than an alternation was emitted */
     int consumed;           /* some byte-consuming op was emitted */
     size_t last_op;         /* offset of the last op in the sequence buffer (coalescing) */
     int has_last;
@@ -139,6 +140,7 @@ run_lit(struct seqinfo *si, uint32_t n)
 static vg_status
 emit_lit(struct buf *b, struct seqinfo *si, const uint8_t *bytes, uint32_t n, int nocase)
 {
+    si->nonalt = 1;
     uint8_t op = nocase ? OP_LITI : OP_LIT;
     uint8_t hdr[3];
     uint8_t low[256];
@@ -177,6 +179,7 @@ emit_any(struct buf *b, struct seqinfo *si, uint32_t n)
     if (n == 0)
         return VG_OK;
     si->only_lit = 0;
+    si->nonalt = 1;
     run_break(si);
     if (si->has_last && b->p[si->last_op] == OP_ANY && get_u16(b->p + si->last_op + 1) + n < 0xff00u) {
         put_u16(b->p + si->last_op + 1, get_u16(b->p + si->last_op + 1) + n);
@@ -331,6 +334,7 @@ parse_group(struct pp *p, struct buf *b, struct seqinfo *si, int neg, int at_sta
                 bits_set(bits, '\n');
                 bits_set(bits, '\r');
             }
+            si->nonalt = 1;
             return emit_class(p, b, si, bits);
         }
     }
@@ -416,6 +420,17 @@ parse_group(struct pp *p, struct buf *b, struct seqinfo *si, int neg, int at_sta
         st = err_set(p->err, VG_EFORMAT, "empty alternation");
         goto out;
     }
+    if (neg && p->mods != 0) {
+        st = err_set(p->err, VG_EFORMAT, "can't negate alternatives in a subsignature with modifiers");
+        goto out;
+    }
+    if (!(allbyte && fixlen == 1) && p->depth == 0 && si->maxrun < 2 && si->nonalt) {
+        /* clamscan's matcher cannot place a multi-byte alternation that
+           follows other tokens before the pattern's first two fixed bytes */
+        st = err_set(p->err, VG_EFORMAT,
+                     "multi-byte alternation needs two fixed bytes before it in its part");
+        goto out;
+    }
     if (allbyte && fixlen == 1) {
         /* (aa|bb|cc) and !(aa|bb|cc): one byte from a set */
         if (neg)
@@ -497,6 +512,8 @@ parse_inner_range(struct pp *p, struct buf *b, struct seqinfo *si, int in_alt)
                        INNER_RANGE_MAX);
     if (lo == hi)
         return emit_any(b, si, (uint32_t)lo);
+    if (in_alt)
+        return err_set(p->err, VG_EFORMAT, "ranges are not allowed inside alternatives");
     if (!in_alt)
         return err_set(p->err, VG_EFORMAT, "internal: variable range outside alternative");
     {
@@ -513,6 +530,81 @@ parse_inner_range(struct pp *p, struct buf *b, struct seqinfo *si, int in_alt)
         len_add(si, (uint32_t)lo, (uint32_t)hi);
     }
     return VG_OK;
+}
+
+/* The class of one single-byte token text ("aa", "a?", "?a", "??"). */
+static int
+byte_token_class(const char *t, uint8_t bits[32])
+{
+    int h = hexval(t[0]), l = hexval(t[1]);
+
+    memset(bits, 0, 32);
+    for (unsigned v = 0; v < 256; v++) {
+        int ok = (t[0] == '?' || (h >= 0 && (v >> 4) == (unsigned)h)) &&
+                 (t[1] == '?' || (l >= 0 && (v & 15) == (unsigned)l));
+        if ((t[0] != '?' && h < 0) || (t[1] != '?' && l < 0))
+            return -1;
+        if (ok)
+            bits_set(bits, v);
+    }
+    return 0;
+}
+
+/*
+ * "aa[x-y]MAIN" and "MAIN[x-y]aa": a single byte x..y bytes away from the
+ * main pattern, which alone defines the match position (clamscan reports
+ * and checks offsets for MAIN). Compiled to a zero-width look-around.
+ * p->i points at '['.
+ */
+static vg_status
+parse_around(struct pp *p, struct buf *b, struct seqinfo *si)
+{
+    const char *s = p->s;
+    unsigned long x, y;
+    char *end;
+    uint8_t bits[32], op[8];
+    uint32_t cls;
+    vg_status st;
+    int behind;
+
+    x = strtoul(s + p->i + 1, &end, 10);
+    if (end == s + p->i + 1 || *end != '-')
+        return err_set(p->err, VG_EFORMAT, "malformed [x-y] in body signature");
+    {
+        const char *q = end + 1;
+        y = strtoul(q, &end, 10);
+        if (end == q || (size_t)(end - s) >= p->n || *end != ']')
+            return err_set(p->err, VG_EFORMAT, "malformed [x-y] in body signature");
+    }
+    if (x > y || y > ANCHOR_RANGE_MAX)
+        return err_set(p->err, VG_EFORMAT, "[%lu-%lu] range invalid (max %d)", x, y, ANCHOR_RANGE_MAX);
+    behind = si->minlen == 1 && si->maxlen == 1 && p->i == 2 && b->len > 0;
+    if (behind) {
+        if (byte_token_class(s, bits) != 0)
+            return err_set(p->err, VG_EFORMAT, "[x-y] needs a single byte before it");
+        b->len = 0; /* the byte becomes the look-behind */
+        memset(si, 0, sizeof(*si));
+        si->only_lit = 0;
+        p->i = (size_t)(end - s) + 1;
+    } else {
+        size_t rest = (size_t)(end - s) + 1;
+        if (p->n - rest != 2 || byte_token_class(s + rest, bits) != 0)
+            return err_set(p->err, VG_EFORMAT,
+                           "[x-y] needs a single byte on one side of the pattern");
+        p->i = p->n;
+    }
+    if ((st = bodysig_intern_class(p->tab, bits, &cls)) != VG_OK)
+        return err_set(p->err, st, "too many byte classes");
+    op[0] = OP_AROUND;
+    op[1] = (uint8_t)(behind ? 0 : 1);
+    put_u16(op + 2, cls);
+    put_u16(op + 4, (uint32_t)x);
+    put_u16(op + 6, (uint32_t)y);
+    si->only_lit = 0;
+    run_break(si);
+    si->last_op = b->len;
+    si->has_last = 1;
+    return buf_append(b, op, 8) == VG_OK ? VG_OK : VG_ENOMEM;
 }
 
 /* Parse a sequence of tokens until the end of p->s. */
@@ -541,12 +633,21 @@ parse_seq(struct pp *p, struct buf *b, struct seqinfo *si, int in_alt)
                 return st;
             continue;
         }
+        if (c == '[') {
+            if (in_alt)
+                return err_set(p->err, VG_EFORMAT, "[x-y] inside an alternative");
+            if ((st = parse_around(p, b, si)) != VG_OK)
+                return st;
+            continue;
+        }
         if (p->i + 1 >= p->n)
             return err_set(p->err, VG_EFORMAT, "odd number of hex digits in body signature");
         {
             char c2 = s[p->i + 1];
             int h = hexval(c), l = hexval(c2);
 
+            if (c != '?' || c2 != '?')
+                si->nonalt = 1;
             if (c == '?' && c2 == '?') {
                 st = emit_any(b, si, 1);
             } else if (c == '?' && l >= 0) {
@@ -590,11 +691,16 @@ widen(const char *hex)
             *o++ = c;
             i++;
         } else if (c == '{' || c == '[') {
+            /* ClamAV turns [x-y] into {x-y} when widening (two bytes per char now) */
             char close = c == '{' ? '}' : ']';
+            *o++ = '{';
+            i++;
             while (i < n && hex[i] != close)
                 *o++ = hex[i++];
-            if (i < n)
-                *o++ = hex[i++];
+            if (i < n) {
+                *o++ = '}';
+                i++;
+            }
         } else if (i + 1 < n) {
             *o++ = hex[i];
             *o++ = hex[i + 1];
@@ -726,6 +832,10 @@ compile_parts(const char *hex, uint32_t mods, struct pattab *tab, struct cpat *o
     uint32_t mingap = first_mingap, maxgap = first_maxgap;
     struct seqinfo si;
     vg_status st;
+    /* ClamAV expands {n} (0 < n < 128) into n wildcards only while it is
+       the first '{' left in the pattern; once a real range has split the
+       pattern, every later {n} splits it too. */
+    int expanding = 1;
     /* text of the current part with {n<128} kept in place */
     while (i <= n) {
         int split = 0;
@@ -742,6 +852,15 @@ compile_parts(const char *hex, uint32_t mods, struct pattab *tab, struct cpat *o
                 int r = split_marker(hex, i, &g0, &g1, &next, err);
                 if (r < 0)
                     return VG_EFORMAT;
+                if (r == 0 && !expanding) {
+                    /* a small {n} after a range: a split with an exact gap */
+                    const char *e = strchr(hex + i, '}');
+                    g0 = g1 = (uint32_t)strtoul(hex + i + 1, NULL, 10);
+                    next = (size_t)(e - hex) + 1;
+                    r = 1;
+                }
+                if (c == '{' && r == 1)
+                    expanding = 0;
                 if (r == 0) {
                     /* {n}: skip past it, stays in the part */
                     const char *e = strchr(hex + i, '}');
@@ -780,98 +899,6 @@ compile_parts(const char *hex, uint32_t mods, struct pattab *tab, struct cpat *o
     return VG_OK;
 }
 
-/* Handle the [x-y] single-byte anchor form. Returns 1 if handled. */
-static int
-compile_anchor_form(const char *hex, uint32_t mods, struct pattab *tab, struct cpat *out,
-                    vg_err *err, vg_status *st)
-{
-    const char *lb = strchr(hex, '['), *rb, *dash;
-    unsigned long x, y;
-    char *end;
-    size_t llen, rlen;
-    char *left = NULL, *right = NULL;
-    struct seqinfo si;
-
-    if (lb == NULL)
-        return 0;
-    if ((rb = strchr(lb, ']')) == NULL || strchr(rb + 1, '[') != NULL) {
-        *st = err_set(err, VG_EFORMAT, "malformed [x-y] in body signature");
-        return 1;
-    }
-    x = strtoul(lb + 1, &end, 10);
-    dash = end;
-    if (end == lb + 1 || *dash != '-') {
-        *st = err_set(err, VG_EFORMAT, "malformed [x-y] in body signature");
-        return 1;
-    }
-    y = strtoul(dash + 1, &end, 10);
-    if (end == dash + 1 || end != rb) {
-        *st = err_set(err, VG_EFORMAT, "malformed [x-y] in body signature");
-        return 1;
-    }
-    if (x > y || y > ANCHOR_RANGE_MAX) {
-        *st = err_set(err, VG_EFORMAT, "[%lu-%lu] range invalid (max %d)", x, y, ANCHOR_RANGE_MAX);
-        return 1;
-    }
-    llen = (size_t)(lb - hex);
-    rlen = strlen(rb + 1);
-    if ((left = strndup(hex, llen)) == NULL || (right = strdup(rb + 1)) == NULL) {
-        *st = VG_ENOMEM;
-        goto out;
-    }
-    if (strpbrk(left, "*{}") || strpbrk(right, "*{}")) {
-        *st = err_set(err, VG_EFORMAT, "[x-y] cannot be combined with * or {} ranges");
-        goto out;
-    }
-    if (llen == 2 && rlen >= 4) {
-        /* aa[x-y]MAIN: the single byte is part 0, main is part 1 (the anchor) */
-        if ((*st = compile_part(left, llen, mods, 1, 0, tab, &out->parts[0], &si, err)) != VG_OK)
-            goto out;
-        if (si.minlen != 1 || si.maxlen != 1) {
-            *st = err_set(err, VG_EFORMAT, "[x-y] needs a single byte on one side");
-            goto out;
-        }
-        if ((*st = compile_part(right, rlen, mods, 0, 1, tab, &out->parts[1], &si, err)) != VG_OK)
-            goto out;
-        if (si.maxrun < 2) {
-            *st = err_set(err, VG_EFORMAT, "body signature too short beside [x-y]");
-            goto out;
-        }
-        out->parts[0].mingap = out->parts[0].maxgap = 0;
-        out->parts[1].mingap = (uint32_t)x;
-        out->parts[1].maxgap = (uint32_t)y;
-        out->nparts = 2;
-        out->anchor = 1;
-    } else if (rlen == 2 && llen >= 4) {
-        if ((*st = compile_part(left, llen, mods, 1, 0, tab, &out->parts[0], &si, err)) != VG_OK)
-            goto out;
-        if (si.maxrun < 2) {
-            *st = err_set(err, VG_EFORMAT, "body signature too short beside [x-y]");
-            goto out;
-        }
-        if ((*st = compile_part(right, rlen, mods, 0, 1, tab, &out->parts[1], &si, err)) != VG_OK)
-            goto out;
-        if (si.minlen != 1 || si.maxlen != 1) {
-            *st = err_set(err, VG_EFORMAT, "[x-y] needs a single byte on one side");
-            goto out;
-        }
-        out->parts[0].mingap = out->parts[0].maxgap = 0;
-        out->parts[1].mingap = (uint32_t)x;
-        out->parts[1].maxgap = (uint32_t)y;
-        out->nparts = 2;
-        out->anchor = 0;
-    } else {
-        *st = err_set(err, VG_EFORMAT, "[x-y] needs a single byte on one side and 2+ on the other");
-        goto out;
-    }
-    /* the gap must be exact-bounded: 0 means 0 here, not "unbounded" */
-    *st = VG_OK;
-out:
-    free(left);
-    free(right);
-    return 1;
-}
-
 vg_status
 bodysig_compile(const char *hex, uint32_t mods, struct pattab *tab, struct cpat *out, vg_err *err)
 {
@@ -887,9 +914,21 @@ bodysig_compile(const char *hex, uint32_t mods, struct pattab *tab, struct cpat 
             return VG_ENOMEM;
         hex = wide;
     }
-    if (compile_anchor_form(hex, mods, tab, out, err, &st)) {
+    if (mods & MOD_FULLWORD) {
+        /* as clamscan: the pattern is framed by (W) on both ends, which
+           at the edges are checks on the bytes around the match */
+        size_t hl = strlen(hex);
+        char *fw = malloc(hl + 7);
+        if (fw == NULL) {
+            free(wide);
+            return VG_ENOMEM;
+        }
+        memcpy(fw, "(W)", 3);
+        memcpy(fw + 3, hex, hl);
+        memcpy(fw + 3 + hl, "(W)", 4);
         free(wide);
-        return st;
+        wide = fw;
+        hex = fw;
     }
     st = compile_parts(hex, mods, tab, out, 0, 0, err);
     if (st == VG_OK && out->nparts == 1) {

@@ -17,6 +17,9 @@
  *           then per alternative: u16 len, code (ending in OP_END)
  *   OP_ASSERT_L u16 cls, u8 edge    zero width: previous byte in cls (or start if edge)
  *   OP_ASSERT_R u16 cls, u8 edge    zero width: next byte in cls (or end if edge)
+ *   OP_AROUND u8 dir, u16 cls, u16 min, u16 max
+ *                                   zero width: ClamAV's "aa[x-y]" / "[x-y]aa": a byte in
+ *                                   cls lies x..y bytes before (dir 0) / after (dir 1)
  *   OP_END
  *
  * Multi-byte integers are little-endian and unaligned (read with memcpy).
@@ -41,7 +44,8 @@ enum {
     OP_CLASS,
     OP_ALT,
     OP_ASSERT_L,
-    OP_ASSERT_R
+    OP_ASSERT_R,
+    OP_AROUND
 };
 
 #define GAP_INF UINT32_MAX

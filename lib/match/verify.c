@@ -135,6 +135,22 @@ run(struct vctx *v, const uint8_t *c, size_t pos, const uint8_t *const *cont, in
             }
             c += 4;
             break;
+        case OP_AROUND: {
+            uint32_t cls = u16(c + 2), lo = u16(c + 4), hi = u16(c + 6);
+            int found = 0;
+            for (uint32_t d = lo; d <= hi && !found; d++) {
+                if (c[1] == 0) {
+                    if (pos >= (size_t)d + 1 && in_class(v->classes, cls, buf[pos - 1 - d]))
+                        found = 1;
+                } else if (d < len - pos && in_class(v->classes, cls, buf[pos + d])) {
+                    found = 1;
+                }
+            }
+            if (!found)
+                return 0;
+            c += 8;
+            break;
+        }
         case OP_ALT: {
             int neg = c[1];
             uint32_t nalts = u16(c + 2), fixlen = u16(c + 4), body = u32(c + 6);

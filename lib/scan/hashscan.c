@@ -52,26 +52,19 @@ has_size(const uint8_t *t, uint32_t n, size_t esz, uint32_t size)
     return es == size;
 }
 
-/* Name offset of an entry (size, d) or of a wildcard entry for d; -1 if none. */
+/* Name offset of the entry (size, d), or -1. */
 static int64_t
 find(const uint8_t *t, uint32_t n, size_t esz, size_t dlen, uint32_t size, const uint8_t *d)
 {
-    uint32_t sizes[2] = {size, HASH_ANY_SIZE};
+    uint32_t i = lower_bound(t, n, esz, dlen, size, d), es, name;
 
-    for (int k = 0; k < 2; k++) {
-        uint32_t i, es, name;
-        if (k == 1 && size == HASH_ANY_SIZE)
-            break;
-        i = lower_bound(t, n, esz, dlen, sizes[k], d);
-        if (i >= n)
-            continue;
-        memcpy(&es, t + (size_t)i * esz, 4);
-        if (es != sizes[k] || memcmp(t + (size_t)i * esz + 8, d, dlen) != 0)
-            continue;
-        memcpy(&name, t + (size_t)i * esz + 4, 4);
-        return name;
-    }
-    return -1;
+    if (i >= n)
+        return -1;
+    memcpy(&es, t + (size_t)i * esz, 4);
+    if (es != size || memcmp(t + (size_t)i * esz + 8, d, dlen) != 0)
+        return -1;
+    memcpy(&name, t + (size_t)i * esz + 4, 4);
+    return name;
 }
 
 static int
@@ -111,17 +104,20 @@ static void
 match_tables(struct lscan *ls, int kind, uint32_t size, unsigned want, uint8_t d[3][32], int phase,
              uint64_t where)
 {
+    /* per algorithm: the entry of this size, then the any-size entry */
     for (size_t si = 0; si < ls->sc->db->nshards; si++)
-    for (int a = 0; a < 3; a++) {
+    for (int a = 0; a < 3; a++)
+    for (int w = 0; w < 2; w++) {
         const struct shard *sh = ls->sc->db->shards[si];
+        uint32_t sz = w ? HASH_ANY_SIZE : size;
         int64_t name;
-        if (!(want & (1u << a)) || sh->nhashes[kind][a] == 0)
+        if (!(want & (1u << a)) || sh->nhashes[kind][a] == 0 || (w && size == HASH_ANY_SIZE))
             continue;
-        name = find(sh->hashes[kind][a], sh->nhashes[kind][a], esz_of[a], dlen_of[a], size, d[a]);
+        name = find(sh->hashes[kind][a], sh->nhashes[kind][a], esz_of[a], dlen_of[a], sz, d[a]);
         if (name < 0)
             continue;
         if (scanner_alert(ls->sc, shard_str(sh, (uint32_t)name), OFF_NONE, ls->lc->path,
-                          KEY(phase, ((uint64_t)a << 40) | where)) != VG_OK) {
+                          KEY(phase, ((uint64_t)a << 40) | ((uint64_t)w << 32) | where)) != VG_OK) {
             ls->err = VG_ENOMEM;
             return;
         }
@@ -183,7 +179,9 @@ hashscan_allowed(struct vg_scanner *sc, const uint8_t *buf, size_t len)
         for (int a = 0; a < 3; a++) {
             if (!(want & (1u << a)) || sh->nhashes[HK_FP][a] == 0)
                 continue;
-            if (find(sh->hashes[HK_FP][a], sh->nhashes[HK_FP][a], esz_of[a], dlen_of[a], size, d[a]) >= 0)
+            if (find(sh->hashes[HK_FP][a], sh->nhashes[HK_FP][a], esz_of[a], dlen_of[a], size, d[a]) >= 0 ||
+                (size != HASH_ANY_SIZE &&
+                 find(sh->hashes[HK_FP][a], sh->nhashes[HK_FP][a], esz_of[a], dlen_of[a], HASH_ANY_SIZE, d[a]) >= 0))
                 return 1;
         }
     }
