@@ -288,6 +288,9 @@ scan_output_set_progress(struct scan_output *o, struct scan_progress *p)
 }
 
 /* ERROR/WARNING lines: stderr, or stdout with --stdout; always logged. */
+static void message(struct scan_output *o, const char *prefix, int hide, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
 static void
 message(struct scan_output *o, const char *prefix, int hide, const char *fmt, va_list ap)
 {
