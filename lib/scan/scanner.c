@@ -31,6 +31,7 @@
 #include "scan/state.h"
 
 #define PCRE_MATCH_LIMIT 100000
+#define SMALL_DATA 5
 #define PCRE_DEPTH_LIMIT 2000
 
 VG_API void
@@ -238,6 +239,9 @@ scanner_scan_layer(struct vg_scanner *sc, const uint8_t *buf, size_t len, const 
 
     if (lc->depth == 0)
         sc->res.file_type = filetype_name(type);
+    /* as clamscan: data of 5 bytes or less is not scanned at all */
+    if (len <= SMALL_DATA)
+        return VG_OK;
     sc->res.bytes_scanned += len;
 
     if (type == FT_PE || type == FT_ELF || type == FT_MACHO || type == FT_MACHO_UNIBIN) {
