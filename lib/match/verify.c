@@ -97,7 +97,8 @@ run(struct vctx *v, const uint8_t *c, size_t pos, const uint8_t *const *cont, in
                 hi = (uint32_t)(len - pos);
             for (uint32_t k = lo; k <= hi; k++) {
                 const uint8_t *cc[MAX_CONT];
-                memcpy(cc, cont, sizeof(*cc) * (size_t)ncont);
+                if (ncont > 0)
+                    memcpy(cc, cont, sizeof(*cc) * (size_t)ncont);
                 if (run(v, c + 5, pos + k, cc, ncont, end))
                     return 1;
                 if (v->steps < 0)
@@ -176,7 +177,8 @@ run(struct vctx *v, const uint8_t *c, size_t pos, const uint8_t *const *cont, in
                 return 0;
             for (uint32_t i = 0; i < nalts; i++) {
                 const uint8_t *cc[MAX_CONT];
-                memcpy(cc, cont, sizeof(*cc) * (size_t)ncont);
+                if (ncont > 0)
+                    memcpy(cc, cont, sizeof(*cc) * (size_t)ncont);
                 cc[ncont] = rest;
                 if (run(v, alt + 2, pos, cc, ncont + 1, end))
                     return 1;
