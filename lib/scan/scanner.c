@@ -253,7 +253,7 @@ pass(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftype type,
 vg_status
 scanner_scan_layer(struct vg_scanner *sc, const uint8_t *buf, size_t len, const struct layer_ctx *lc)
 {
-    enum ftype type = filetype_detect(buf, len);
+    enum ftype type = (lc->flags & LAYER_TYPED) ? lc->type : filetype_detect(buf, len);
     const struct exe_info *exe = NULL;
     size_t first_alert = sc->matches.n;
     vg_status st;
@@ -315,7 +315,7 @@ scanner_scan_layer(struct vg_scanner *sc, const uint8_t *buf, size_t len, const 
             return st;
     }
     /* containers: members are scanned as deeper layers */
-    if (!(sc->opts.flags & VG_SCAN_NO_ARCHIVE) &&
+    if (!(sc->opts.flags & VG_SCAN_NO_ARCHIVE) && !(lc->flags & LAYER_NORMALIZED) &&
         (st = containers_walk(sc, buf, len, type, lc)) != VG_OK)
         return st;
     /* allow lists: the layer that alerted is checked (also when embedded) */
@@ -338,7 +338,8 @@ scanner_limit(struct vg_scanner *sc, uint32_t bit, const char *where)
         sc->limit_where = off;
     }
     sc->res.incomplete |= bit;
-    if (sc->opts.flags & VG_SCAN_ALERT_EXCEEDS_MAX) {
+    /* encrypted content has its own alerts (Heuristics.Encrypted.*) */
+    if ((sc->opts.flags & VG_SCAN_ALERT_EXCEEDS_MAX) && bit != VG_LIMIT_ENCRYPTED) {
         char name[64];
         snprintf(name, sizeof(name), "Heuristics.Limits.Exceeded.%s", vg_limit_name(bit));
         return scanner_alert_copy(sc, name, where);

@@ -25,12 +25,19 @@ struct shard;
 struct hsb_scratch;
 struct arena;
 
+/* layer_ctx.flags */
+#define LAYER_TYPED      0x1u /* scan as layer_ctx.type instead of detecting the type */
+#define LAYER_NORMALIZED 0x2u /* text a parser produced (normalised HTML, macro source):
+                                 matched only, never opened as a container */
+
 /* What a container knows about the layer it hands over. */
 struct layer_ctx {
     int depth;                 /* 0 for the input itself */
     enum ftype parents[32];    /* types of the enclosing layers, outermost first */
     int nparents;
     const char *path;          /* "" for the input, else e.g. "ZIP:a.txt" */
+    unsigned flags;            /* LAYER_* */
+    enum ftype type;           /* with LAYER_TYPED */
 };
 
 /* Per-scan state for one shard (reused across scans; epoch-tagged). */
