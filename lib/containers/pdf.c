@@ -1,9 +1,541 @@
-/* pdf.c - placeholder */
+/*
+ * pdf.c - PDF documents: every stream decoded through its filters, and
+ * JavaScript held in strings, scanned as members (as clamscan's pdf.c).
+ *
+ * The reader does not trust the cross-reference table (hostile PDFs lie
+ * in it and viewers repair them): it finds "N G obj" headers itself, then
+ * walks the objects in file order. An object's dictionary runs to its
+ * "stream" keyword or its "endobj"; a stream's data is /Length bytes when
+ * that length (direct, or an indirect object's number) lands on
+ * "endstream", else runs to the next "endstream". Stream data is never
+ * searched for object headers, so bytes inside a stream cannot forge
+ * objects.
+ *
+ * Filters: FlateDecode, ASCIIHexDecode, ASCII85Decode, LZWDecode and
+ * RunLengthDecode, chained as /Filter lists them (at most 8); a filter
+ * vigil does not decode (images, Crypt) ends the chain and what was
+ * decoded so far is scanned. Names written with #xx escapes are decoded.
+ * /JS strings, literal or hex, become members; so do those inside object
+ * streams (/Type /ObjStm). An /Encrypt dictionary in a trailer or
+ * cross-reference stream marks the document encrypted: its streams are
+ * still scanned as they are, and Heuristics.Encrypted.PDF is raised when
+ * VG_SCAN_ALERT_ENCRYPTED asks (clamscan also decrypts documents with an
+ * empty user password; vigil does not, see docs/internals/CONTAINERS.md).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "containers/inflate.h"
+#include "containers/pdffilt.h"
+#include "containers/sink.h"
 #include "containers/walk.h"
+
+#define MAX_OBJS (1u << 20)
+#define MAX_FILTERS 8
+
+struct hdr {
+    uint32_t num;
+    size_t at;     /* where "N G obj" starts */
+    size_t body;   /* after "obj" */
+};
+
+struct pdf {
+    struct walk *w;
+    const uint8_t *b;
+    size_t len;
+    struct hdr *h;
+    size_t nh;
+};
+
+static int
+is_ws(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == 0;
+}
+
+static int
+is_delim(uint8_t c)
+{
+    return is_ws(c) || c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' ||
+           c == '{' || c == '}' || c == '/' || c == '%';
+}
+
+static int
+is_digit(uint8_t c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static const uint8_t *
+find(const uint8_t *b, size_t from, size_t to, const char *s)
+{
+    size_t n = strlen(s);
+
+    if (from >= to || to - from < n)
+        return NULL;
+    return memmem(b + from, to - from, s, n);
+}
+
+/* Whether "obj" at p closes an "N G obj" header; *start, *num set. */
+static int
+header_at(const uint8_t *b, size_t len, size_t p, size_t *start, uint32_t *num)
+{
+    size_t i = p;
+    uint64_t v = 0, mul = 1;
+
+    if (p + 3 < len && !is_delim(b[p + 3]))
+        return 0;
+    if (i == 0 || !is_ws(b[i - 1]))
+        return 0;
+    while (i > 0 && is_ws(b[i - 1]))
+        i--;
+    if (i == 0 || !is_digit(b[i - 1]))
+        return 0;
+    while (i > 0 && is_digit(b[i - 1]))
+        i--;
+    if (i == 0 || !is_ws(b[i - 1]))
+        return 0;
+    while (i > 0 && is_ws(b[i - 1]))
+        i--;
+    if (i == 0 || !is_digit(b[i - 1]))
+        return 0;
+    while (i > 0 && is_digit(b[i - 1])) {
+        i--;
+        if (mul <= 1000000000u)
+            v += (uint64_t)(b[i] - '0') * mul;
+        mul *= 10;
+    }
+    if (i > 0 && !is_delim(b[i - 1]))
+        return 0;
+    *start = i;
+    *num = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+    return 1;
+}
+
+static int
+index_objects(struct pdf *d)
+{
+    size_t p = 0, cap = 0;
+
+    while (d->nh < MAX_OBJS) {
+        const uint8_t *q = find(d->b, p, d->len, "obj");
+        size_t at, start;
+        uint32_t num;
+
+        if (q == NULL)
+            break;
+        at = (size_t)(q - d->b);
+        p = at + 3;
+        if (!header_at(d->b, d->len, at, &start, &num))
+            continue;
+        if (d->nh == cap) {
+            size_t nc = cap ? cap * 2 : 256;
+            struct hdr *h = realloc(d->h, nc * sizeof(*h));
+            if (h == NULL)
+                return -1;
+            d->h = h;
+            cap = nc;
+        }
+        d->h[d->nh].num = num;
+        d->h[d->nh].at = start;
+        d->h[d->nh].body = at + 3;
+        d->nh++;
+    }
+    return 0;
+}
+
+/* Parse an unsigned integer at *p (after white space). */
+static int
+number(const uint8_t *b, size_t end, size_t *p, uint64_t *v)
+{
+    size_t i = *p;
+
+    while (i < end && is_ws(b[i]))
+        i++;
+    if (i >= end || !is_digit(b[i]))
+        return -1;
+    *v = 0;
+    while (i < end && is_digit(b[i])) {
+        if (*v < (UINT64_MAX - 9) / 10)
+            *v = *v * 10 + (uint64_t)(b[i] - '0');
+        i++;
+    }
+    *p = i;
+    return 0;
+}
+
+/* Read a name at *p (after '/'), decoding #xx escapes, into out. */
+static void
+name(const uint8_t *b, size_t end, size_t *p, char *out, size_t cap)
+{
+    size_t i = *p, k = 0;
+
+    while (i < end && !is_delim(b[i])) {
+        uint8_t c = b[i++];
+        if (c == '#' && i + 1 < end) {
+            static const char hx[] = "0123456789abcdef0123456789ABCDEF";
+            const char *h1 = memchr(hx, b[i], 32), *h2 = memchr(hx, b[i + 1], 32);
+            if (h1 && h2) {
+                c = (uint8_t)(((h1 - hx) % 16) << 4 | ((h2 - hx) % 16));
+                i += 2;
+            }
+        }
+        if (k + 1 < cap)
+            out[k++] = (char)c;
+    }
+    out[k] = '\0';
+    *p = i;
+}
+
+/* The position just after key `/key` in [from, to) when the key is a
+ * whole name (escapes decoded), or 0. */
+static size_t
+key(const uint8_t *b, size_t from, size_t to, const char *k)
+{
+    for (size_t i = from; i < to; i++) {
+        char nm[64];
+        size_t p;
+        if (b[i] != '/')
+            continue;
+        p = i + 1;
+        name(b, to, &p, nm, sizeof(nm));
+        if (strcmp(nm, k) == 0)
+            return p;
+        i = p - 1;
+    }
+    return 0;
+}
+
+static const struct hdr *
+lookup(const struct pdf *d, uint32_t num)
+{
+    for (size_t i = d->nh; i-- > 0;)
+        if (d->h[i].num == num)
+            return &d->h[i];
+    return NULL;
+}
+
+/* /Length, direct or through an indirect object; -1 if absent. */
+static int
+stream_length(const struct pdf *d, size_t from, size_t to, uint64_t *len)
+{
+    size_t p = key(d->b, from, to, "Length"), q;
+    uint64_t a, g;
+
+    if (p == 0 || number(d->b, to, &p, &a))
+        return -1;
+    q = p;
+    if (number(d->b, to, &q, &g) == 0) {
+        while (q < to && is_ws(d->b[q]))
+            q++;
+        if (q < to && d->b[q] == 'R') {
+            const struct hdr *h = a <= UINT32_MAX ? lookup(d, (uint32_t)a) : NULL;
+            size_t r;
+            if (h == NULL)
+                return -1;
+            r = h->body;
+            return number(d->b, d->len, &r, len);
+        }
+    }
+    *len = a;
+    return 0;
+}
+
+/* Filter names of the dictionary in [from, to). */
+static int
+filters(const uint8_t *b, size_t from, size_t to, char f[][24])
+{
+    size_t p = key(b, from, to, "Filter");
+    int n = 0;
+
+    if (p == 0)
+        return 0;
+    while (p < to && is_ws(b[p]))
+        p++;
+    if (p < to && b[p] == '/') {
+        p++;
+        name(b, to, &p, f[0], 24);
+        return 1;
+    }
+    if (p >= to || b[p] != '[')
+        return 0;
+    p++;
+    while (p < to && b[p] != ']' && n < MAX_FILTERS) {
+        if (b[p] == '/') {
+            p++;
+            name(b, to, &p, f[n++], 24);
+        } else {
+            p++;
+        }
+    }
+    return n;
+}
+
+static int
+one_filter(const char *f, const uint8_t *in, size_t n, int early, struct sink *out)
+{
+    if (!strcmp(f, "FlateDecode") || !strcmp(f, "Fl"))
+        return inflate_zlib(in, n, out, NULL);
+    if (!strcmp(f, "ASCIIHexDecode") || !strcmp(f, "AHx"))
+        return pdffilt_ahx(in, n, out);
+    if (!strcmp(f, "ASCII85Decode") || !strcmp(f, "A85"))
+        return pdffilt_a85(in, n, out);
+    if (!strcmp(f, "LZWDecode") || !strcmp(f, "LZW"))
+        return pdffilt_lzw(in, n, early, out);
+    if (!strcmp(f, "RunLengthDecode") || !strcmp(f, "RL"))
+        return pdffilt_rl(in, n, out);
+    return -1;
+}
+
+/* Decode data through the chain into *out (which holds the result, or
+ * the raw data when no filter applies). -1 on ENOMEM. */
+static int
+decode_chain(const uint8_t *b, size_t from, size_t to, const uint8_t *data, size_t n, size_t cap,
+             struct sink *out, int *over)
+{
+    char f[MAX_FILTERS][24];
+    int nf = filters(b, from, to, f), early = 1;
+    size_t p = key(b, from, to, "EarlyChange");
+    struct sink cur;
+
+    if (p) {
+        uint64_t v;
+        if (number(b, to, &p, &v) == 0)
+            early = v != 0;
+    }
+    *over = 0;
+    sink_init(out, cap);
+    if (sink_write(out, data, n) && out->nomem)
+        return -1;
+    *over = out->over;
+    for (int i = 0; i < nf; i++) {
+        int r;
+        sink_init(&cur, cap);
+        r = one_filter(f[i], out->p, out->len, early, &cur);
+        if (r < 0 || (cur.len == 0 && r != DEC_END)) {
+            sink_free(&cur);
+            break;
+        }
+        if (r == DEC_NOMEM) {
+            sink_free(&cur);
+            return -1;
+        }
+        sink_free(out);
+        *out = cur;
+        *over = cur.over;
+    }
+    return 0;
+}
+
+static vg_status
+member(struct walk *w, const char *nm, const uint8_t *p, size_t n, uint64_t csize, int over)
+{
+    struct member m;
+    int go;
+    vg_status st;
+
+    memset(&m, 0, sizeof(m));
+    m.name = nm;
+    m.csize = csize;
+    if ((st = walk_announce(w, &m, &go)) != VG_OK || !go || n == 0)
+        return st;
+    return walk_scan(w, &m, p, n, over ? WALK_TRUNCATED : 0);
+}
+
+/* A PDF string at p: literal (escapes) or hex; appended to out. */
+static void
+pdf_string(const uint8_t *b, size_t end, size_t p, struct sink *out)
+{
+    while (p < end && is_ws(b[p]))
+        p++;
+    if (p >= end)
+        return;
+    if (b[p] == '<') {
+        size_t q = p + 1;
+        while (q < end && b[q] != '>')
+            q++;
+        pdffilt_ahx(b + p + 1, q - p - 1, out);
+        return;
+    }
+    if (b[p] != '(')
+        return;
+    p++;
+    for (int depth = 1; p < end; p++) {
+        uint8_t c = b[p];
+        if (c == '\\' && p + 1 < end) {
+            uint8_t e = b[++p];
+            int v = 0, k = 0;
+            switch (e) {
+            case 'n': c = '\n'; break;
+            case 'r': c = '\r'; break;
+            case 't': c = '\t'; break;
+            case 'b': c = '\b'; break;
+            case 'f': c = '\f'; break;
+            case '\r':
+            case '\n': continue;
+            default:
+                while (k < 3 && p < end && b[p] >= '0' && b[p] <= '7') {
+                    v = v * 8 + (b[p] - '0');
+                    p++;
+                    k++;
+                }
+                if (k) {
+                    p--;
+                    c = (uint8_t)v;
+                } else {
+                    c = e;
+                }
+            }
+        } else if (c == '(') {
+            depth++;
+        } else if (c == ')' && --depth == 0) {
+            break;
+        }
+        if (sink_byte(out, c))
+            return;
+    }
+}
+
+/* Every /JS string in [from, to). */
+static vg_status
+js_strings(struct pdf *d, size_t from, size_t to, uint32_t num)
+{
+    vg_status st = VG_OK;
+    unsigned k = 0;
+
+    while (st == VG_OK && from < to && !walk_done(d->w)) {
+        size_t p = key(d->b, from, to, "JS");
+        struct sink s;
+        char nm[48];
+
+        if (p == 0)
+            break;
+        sink_init(&s, walk_cap(d->w, NULL));
+        pdf_string(d->b, to, p, &s);
+        if (s.nomem) {
+            sink_free(&s);
+            return VG_ENOMEM;
+        }
+        snprintf(nm, sizeof(nm), "obj%u.js%u", num, k++);
+        if (s.len)
+            st = member(d->w, nm, s.p, s.len, 0, s.over);
+        sink_free(&s);
+        from = p;
+    }
+    return st;
+}
+
+/* One object: its dictionary, its stream. Returns where the next object
+ * search starts. */
+static size_t
+object(struct pdf *d, size_t i, vg_status *st)
+{
+    const struct hdr *h = &d->h[i];
+    const uint8_t *b = d->b;
+    size_t next = i + 1 < d->nh ? d->h[i + 1].at : d->len;
+    size_t end = next, dend, data, dlen;
+    const uint8_t *q;
+    uint64_t l;
+    char nm[32];
+    struct sink out;
+    int over;
+
+    if ((q = find(b, h->body, next, "endobj")) != NULL)
+        end = (size_t)(q - b);
+    q = find(b, h->body, end, "stream");
+    dend = q ? (size_t)(q - b) : end;
+    *st = js_strings(d, h->body, dend, h->num);
+    if (*st != VG_OK || q == NULL)
+        return end;
+    data = dend + 6;
+    if (data < d->len && b[data] == '\r')
+        data++;
+    if (data < d->len && b[data] == '\n')
+        data++;
+    if (stream_length(d, h->body, dend, &l) == 0 && l <= d->len - data) {
+        size_t e = data + (size_t)l;
+        while (e < d->len && is_ws(b[e]))
+            e++;
+        if (find(b, e, d->len, "endstream") == b + e) {
+            dlen = (size_t)l;
+            goto have;
+        }
+    }
+    q = find(b, data, d->len, "endstream");
+    dlen = (q ? (size_t)(q - b) : d->len) - data;
+    while (dlen > 0 && (b[data + dlen - 1] == '\n' || b[data + dlen - 1] == '\r'))
+        dlen--;
+have:
+    if (decode_chain(b, h->body, dend, b + data, dlen, walk_cap(d->w, NULL), &out, &over)) {
+        sink_free(&out);
+        *st = VG_ENOMEM;
+        return end;
+    }
+    snprintf(nm, sizeof(nm), "obj%u", h->num);
+    *st = member(d->w, nm, out.p, out.len, dlen, over);
+    if (*st == VG_OK) {
+        size_t t = key(b, h->body, dend, "Type"), tp = t;
+        char tn[16] = "";
+        while (t && tp < dend && is_ws(b[tp]))
+            tp++;
+        if (t && tp < dend && b[tp] == '/') {
+            tp++;
+            name(b, dend, &tp, tn, sizeof(tn));
+        }
+        if (!strcmp(tn, "ObjStm")) {
+            struct pdf inner = {d->w, out.p, out.len, NULL, 0};
+            *st = js_strings(&inner, 0, out.len, h->num);
+        }
+    }
+    sink_free(&out);
+    /* the next object starts after this stream */
+    return data + dlen;
+}
+
+/* /Encrypt in a trailer dictionary or a cross-reference stream. */
+static int
+encrypted(const struct pdf *d)
+{
+    size_t p = 0;
+    const uint8_t *q;
+
+    while ((q = find(d->b, p, d->len, "trailer")) != NULL) {
+        size_t t = (size_t)(q - d->b) + 7;
+        size_t e = d->len - t > 4096 ? t + 4096 : d->len;
+        if (key(d->b, t, e, "Encrypt"))
+            return 1;
+        p = t;
+    }
+    for (size_t i = 0; i < d->nh; i++) {
+        size_t e = i + 1 < d->nh ? d->h[i + 1].at : d->len;
+        const uint8_t *s = find(d->b, d->h[i].body, e, "stream");
+        size_t de = s ? (size_t)(s - d->b) : e;
+        size_t t = key(d->b, d->h[i].body, de, "Type");
+        if (t && find(d->b, t, de, "XRef") && key(d->b, d->h[i].body, de, "Encrypt"))
+            return 1;
+    }
+    return 0;
+}
 
 vg_status
 pdf_walk(struct walk *w)
 {
-    (void)w;
-    return VG_OK;
+    struct pdf d = {w, w->buf, w->len, NULL, 0};
+    vg_status st = VG_OK;
+    size_t resume = 0;
+
+    if (index_objects(&d)) {
+        free(d.h);
+        return VG_ENOMEM;
+    }
+    if (encrypted(&d))
+        st = walk_encrypted(w, NULL);
+    for (size_t i = 0; i < d.nh && st == VG_OK && !walk_done(w); i++) {
+        if (d.h[i].at < resume)
+            continue; /* an "obj" inside the previous stream's data */
+        resume = object(&d, i, &st);
+    }
+    free(d.h);
+    return st;
 }
