@@ -148,7 +148,7 @@ static vg_status
 open_tcp(const struct clamdconf *c, const char *addr, struct vd_listeners *l, vg_err *err)
 {
     struct addrinfo hints, *res = NULL, *p;
-    char port[16];
+    char port[24];
     int rc, opened = 0;
 
     memset(&hints, 0, sizeof(hints));
