@@ -35,6 +35,7 @@ static const struct cmd_entry cmds[] = {
     {"DETSTATSCLEAR", CLAMDCMD_DETSTATSCLEAR, 0, 1},
     {"DETSTATS", CLAMDCMD_DETSTATS, 0, 1},
     {"ALLMATCHSCAN", CLAMDCMD_ALLMATCHSCAN, 1, 0},
+    {"STREAM", CLAMDCMD_STREAM, 0, 1},
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

@@ -34,7 +34,8 @@ enum clamdcmd_id {
     CLAMDCMD_INSTREAM,
     CLAMDCMD_DETSTATSCLEAR,
     CLAMDCMD_DETSTATS,
-    CLAMDCMD_ALLMATCHSCAN
+    CLAMDCMD_ALLMATCHSCAN,
+    CLAMDCMD_STREAM /* legacy (removed from clamd 0.97): only with LegacyStream yes */
 };
 
 enum clamdcmd_frame {

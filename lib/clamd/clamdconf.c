@@ -89,6 +89,9 @@ static const struct opt opts[] = {
     O("MaxOutputBuffer", T_SIZE, max_output_buffer, "1M"),
     O("SessionMaxPending", T_NUM, session_max_pending, "64"),
     O("ScanSandbox", T_BOOL, scan_sandbox, "yes"),
+    O("LegacyStream", T_BOOL, legacy_stream, "no"),
+    O("StreamMinPort", T_NUM, stream_min_port, "1024"),
+    O("StreamMaxPort", T_NUM, stream_max_port, "2048"),
     /* clamd options accepted so that an existing clamd.conf loads; vigil's
      * engine has no equivalent switch or always behaves one way. */
     IGN("AlertBrokenMedia"), IGN("AlertEncryptedArchive"), IGN("AlertEncryptedDoc"),
@@ -114,7 +117,7 @@ static const struct opt opts[] = {
     IGN("PreludeEnable"), IGN("ScanELF"), IGN("ScanHTML"), IGN("ScanHWP3"), IGN("ScanImage"),
     IGN("ScanImageFuzzyHash"), IGN("ScanMail"), IGN("ScanOLE2"), IGN("ScanOneNote"),
     IGN("ScanPDF"), IGN("ScanPE"), IGN("ScanPartialMessages"), IGN("ScanSWF"), IGN("ScanXMLDOCS"),
-    IGN("StreamMaxPort"), IGN("StreamMinPort"), IGN("StructuredCCOnly"),
+    IGN("StructuredCCOnly"),
     IGN("StructuredDataDetection"), IGN("StructuredMinCreditCardCount"),
     IGN("StructuredMinSSNCount"), IGN("StructuredSSNFormatNormal"),
     IGN("StructuredSSNFormatStripped"), IGN("TemporaryDirectory"), IGN("VirusEvent"),

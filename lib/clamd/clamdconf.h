@@ -93,6 +93,9 @@ struct clamdconf {
     uint64_t max_output_buffer;     /* MaxOutputBuffer: 1M of unsent replies per connection */
     uint64_t session_max_pending;   /* SessionMaxPending: 64 requests in flight per IDSESSION */
     int scan_sandbox;               /* ScanSandbox: yes */
+    int legacy_stream;              /* LegacyStream: no; the STREAM command of clamd < 0.97 */
+    uint64_t stream_min_port;       /* StreamMinPort: 1024 (LegacyStream data ports) */
+    uint64_t stream_max_port;       /* StreamMaxPort: 2048 */
 };
 
 /* Fill c with the defaults (clamd's where the key is clamd's). */

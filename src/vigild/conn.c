@@ -36,7 +36,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-enum cstate { CS_CMD, CS_STREAM, CS_FILDES, CS_WAIT };
+enum cstate { CS_CMD, CS_STREAM, CS_FILDES, CS_WAIT, CS_LEGACY };
+
+/* epoll tag of a legacy STREAM's data port and data connection */
+struct data_tag {
+    int evtype; /* EV_DATA */
+    struct vd_conn *c;
+};
 
 struct vd_conn {
     int evtype; /* EV_CONN: first, for the loop's dispatch */
@@ -76,15 +82,23 @@ struct vd_conn {
     unsigned npending;
     /* deadlines, ms since the epoch; 0 = none */
     int64_t t_cmd, t_read, t_request, t_write;
+    /* legacy STREAM: a data port (lfd), then one data connection (dfd) */
+    struct data_tag tag;
+    int lfd, dfd;
+    uint32_t lpeer;          /* IPv4 peer allowed on the data port (network order) */
+    int dead;                /* closed and unreferenced: freed after this loop round */
+    struct vd_conn *next_dead;
 };
 
-static struct vd_conn *conns;
+static struct vd_conn *conns, *dead;
 static unsigned nconns;
 static char scratch[65536];
 
 static void conn_close(struct vd_conn *c, int graceful);
 static void update(struct vd_conn *c, int64_t now);
 static int want_read(const struct vd_conn *c);
+static void start_legacy(struct vd_conn *c, char term, int64_t now);
+static void reap(struct vd_conn *c);
 
 unsigned
 conn_count(void)
@@ -451,6 +465,14 @@ dispatch(struct vd_conn *c, const struct clamdcmd_raw *raw, int64_t now)
     case CLAMDCMD_INSTREAM:
         start_stream(c, rid, term, now);
         return;
+    case CLAMDCMD_STREAM:
+        if (c->cf->legacy_stream) {
+            start_legacy(c, term, now);
+            return;
+        }
+        reply(c, rid, term, "UNKNOWN COMMAND");
+        end(c);
+        return;
     case CLAMDCMD_FILDES:
         c->st = CS_FILDES;
         c->fd_id = rid;
@@ -505,8 +527,26 @@ frame_commands(struct vd_conn *c, int64_t now)
 /* --------------------------------------------------------------- streams */
 
 static void
+legacy_close(struct vd_conn *c)
+{
+    int ep = loop_epoll(c->loop);
+
+    if (c->lfd >= 0) {
+        epoll_ctl(ep, EPOLL_CTL_DEL, c->lfd, NULL);
+        close(c->lfd);
+        c->lfd = -1;
+    }
+    if (c->dfd >= 0) {
+        epoll_ctl(ep, EPOLL_CTL_DEL, c->dfd, NULL);
+        close(c->dfd);
+        c->dfd = -1;
+    }
+}
+
+static void
 stream_abort(struct vd_conn *c)
 {
+    legacy_close(c);
     if (c->sreq) {
         req_free(c, c->sreq);
         c->sreq = NULL;
@@ -634,6 +674,191 @@ feed_fildes(struct vd_conn *c, int64_t now)
     snprintf(r->logname, sizeof(r->logname), "fd[%d]", fd);
     (void)submit(c, r, r->fdname);
     return 1;
+}
+
+/* ----------------------------------------------------------- legacy STREAM */
+
+/* STREAM (clamd before 0.97): reply "PORT n", take one connection on that
+ * port and scan what it sends until it closes. The port listens on the
+ * address the command came to (loopback for the Unix socket) and only the
+ * command's peer address (loopback for the Unix socket) may connect. */
+static void
+start_legacy(struct vd_conn *c, char term, int64_t now)
+{
+    struct sockaddr_in sa;
+    socklen_t sl = sizeof(sa);
+    uint32_t bindaddr = htonl(INADDR_LOOPBACK);
+    uint64_t lo = c->cf->stream_min_port, hi = c->cf->stream_max_port;
+    unsigned port = 0;
+    struct epoll_event e;
+    struct vd_req *r = NULL;
+    int s = -1, mfd;
+
+    c->lpeer = htonl(INADDR_LOOPBACK);
+    if (!c->is_unix) {
+        if (getsockname(c->fd, (struct sockaddr *)&sa, &sl) != 0 || sa.sin_family != AF_INET) {
+            reply(c, 0, term, "STREAM: only IPv4 and local clients. ERROR");
+            end(c);
+            return;
+        }
+        bindaddr = sa.sin_addr.s_addr;
+        sl = sizeof(sa);
+        if (getpeername(c->fd, (struct sockaddr *)&sa, &sl) != 0 || sa.sin_family != AF_INET) {
+            reply(c, 0, term, "STREAM: only IPv4 and local clients. ERROR");
+            end(c);
+            return;
+        }
+        c->lpeer = sa.sin_addr.s_addr;
+    }
+    if (!sched_has_room()) {
+        reply(c, 0, term, "stream: Scan queue full. ERROR");
+        end(c);
+        return;
+    }
+    if (lo == 0 || hi > 65535 || hi < lo) {
+        lo = 1024;
+        hi = 2048;
+    }
+    if ((s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) >= 0) {
+        for (int i = 0; i < 64 && port == 0; i++) {
+            memset(&sa, 0, sizeof(sa));
+            sa.sin_family = AF_INET;
+            sa.sin_addr.s_addr = bindaddr;
+            port = (unsigned)(lo + (uint64_t)random() % (hi - lo + 1));
+            sa.sin_port = htons((uint16_t)port);
+            if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+                port = 0;
+        }
+    }
+    if (port == 0 || listen(s, 4) != 0 || (r = req_new(c, CLAMDCMD_STREAM, 0, term, now)) == NULL ||
+        (mfd = memfd_create("vigild-stream", MFD_CLOEXEC | MFD_ALLOW_SEALING)) < 0) {
+        log_msg(VD_ERROR, "STREAM: can't open a data port or buffer: %s", strerror(errno));
+        reply(c, 0, term, "Can't find any free port. ERROR");
+        if (s >= 0)
+            close(s);
+        if (r)
+            req_free(c, r);
+        end(c);
+        return;
+    }
+    r->fd = mfd;
+    snprintf(r->fdname, sizeof(r->fdname), "stream");
+    snprintf(r->logname, sizeof(r->logname), "stream(%s)", c->peername);
+    memset(&e, 0, sizeof(e));
+    e.events = EPOLLIN;
+    e.data.ptr = &c->tag;
+    if (epoll_ctl(loop_epoll(c->loop), EPOLL_CTL_ADD, s, &e) != 0) {
+        close(s);
+        req_free(c, r);
+        reply(c, 0, term, "Can't find any free port. ERROR");
+        end(c);
+        return;
+    }
+    c->lfd = s;
+    c->sreq = r;
+    c->quota = c->cf->stream_max_length;
+    c->st = CS_LEGACY;
+    c->t_read = now + secs(c->cf->read_timeout);
+    c->t_request = now + secs(c->cf->max_request_time);
+    reply(c, 0, term, "PORT %u", port);
+}
+
+static void
+legacy_accept(struct vd_conn *c, int64_t now)
+{
+    struct sockaddr_in sa;
+    socklen_t sl = sizeof(sa);
+    struct epoll_event e;
+    int fd = accept4(c->lfd, (struct sockaddr *)&sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int ok;
+
+    if (fd < 0)
+        return;
+    ok = sa.sin_family == AF_INET &&
+         (c->is_unix ? (ntohl(sa.sin_addr.s_addr) >> 24) == 127 : sa.sin_addr.s_addr == c->lpeer);
+    if (!ok) {
+        log_msg(VD_WARNING, "STREAM: refused a data connection from another address than %s",
+                c->peername);
+        close(fd);
+        return;
+    }
+    epoll_ctl(loop_epoll(c->loop), EPOLL_CTL_DEL, c->lfd, NULL);
+    close(c->lfd);
+    c->lfd = -1;
+    memset(&e, 0, sizeof(e));
+    e.events = EPOLLIN;
+    e.data.ptr = &c->tag;
+    if (epoll_ctl(loop_epoll(c->loop), EPOLL_CTL_ADD, fd, &e) != 0) {
+        close(fd);
+        stream_fail(c, "Error processing command. ERROR");
+        return;
+    }
+    c->dfd = fd;
+    c->t_read = now + secs(c->cf->read_timeout);
+}
+
+static void
+legacy_read(struct vd_conn *c, int64_t now)
+{
+    for (int round = 0; round < 4 && c->dfd >= 0; round++) {
+        ssize_t r = read(c->dfd, scratch, sizeof(scratch));
+        const char *p = scratch;
+        size_t left;
+
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (r < 0) {
+            stream_fail(c, "Error processing command. ERROR");
+            return;
+        }
+        if (r == 0) {
+            legacy_close(c);
+            stream_done(c, now);
+            return;
+        }
+        if ((uint64_t)r > c->quota) {
+            stream_fail(c, "INSTREAM size limit exceeded. ERROR");
+            return;
+        }
+        if (loop_stream_reserve(c->loop, (uint64_t)r) != 0) {
+            stream_fail(c, "INSTREAM: server stream memory exhausted. ERROR");
+            return;
+        }
+        c->sreq->stream_reserved += (uint64_t)r;
+        c->quota -= (uint64_t)r;
+        for (left = (size_t)r; left > 0;) {
+            ssize_t w = write(c->sreq->fd, p, left);
+
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                stream_fail(c, "Error writing to temporary file ERROR");
+                return;
+            }
+            p += w;
+            left -= (size_t)w;
+        }
+        c->t_read = now + secs(c->cf->read_timeout);
+    }
+}
+
+void
+conn_data_event(void *tag, uint32_t events, int64_t now)
+{
+    struct vd_conn *c = ((struct data_tag *)tag)->c;
+
+    (void)events;
+    if (c->fd < 0 || c->st != CS_LEGACY)
+        return;
+    if (c->dfd < 0)
+        legacy_accept(c, now);
+    else
+        legacy_read(c, now);
+    if (c->fd >= 0)
+        update(c, now);
+    reap(c);
 }
 
 /* Feed bytes read from the socket through the state machine. */
@@ -834,6 +1059,9 @@ conn_new(struct vd_loop *l, int fd, int is_unix, struct vd_peer *peer, const cha
     c->is_unix = is_unix;
     c->peer = peer;
     c->pending_fd = -1;
+    c->lfd = c->dfd = -1;
+    c->tag.evtype = EV_DATA;
+    c->tag.c = c;
     c->oldstyle_ok = 1;
     c->cmdmax = cf->max_command_length < 16 ? 16 : (size_t)cf->max_command_length;
     snprintf(c->peername, sizeof(c->peername), "%s", peername);
@@ -904,13 +1132,29 @@ conn_close(struct vd_conn *c, int graceful)
 static void
 reap(struct vd_conn *c)
 {
-    if (c->fd < 0 && c->npending == 0)
+    if (c->fd < 0 && c->npending == 0 && !c->dead) {
+        c->dead = 1;
+        c->next_dead = dead;
+        dead = c;
+    }
+}
+
+void
+conn_free_dead(void)
+{
+    while (dead) {
+        struct vd_conn *c = dead;
+
+        dead = c->next_dead;
         conn_free(c);
+    }
 }
 
 void
 conn_event(struct vd_conn *c, uint32_t events, int64_t now)
 {
+    if (c->fd < 0)
+        return; /* closed earlier in this round */
     if (events & EPOLLERR) {
         log_msg(VD_DEBUG, "%s: connection reset", c->peername);
         conn_close(c, 0);
@@ -1019,9 +1263,11 @@ conn_sweep(int64_t now)
 
             if (idle && c->t_cmd && now >= c->t_cmd)
                 timed_out(c, "command read timed out");
-            else if ((c->st == CS_STREAM || c->st == CS_FILDES) && c->t_read && now >= c->t_read)
+            else if ((c->st == CS_STREAM || c->st == CS_FILDES || c->st == CS_LEGACY) &&
+                     c->t_read && now >= c->t_read)
                 timed_out(c, "read timed out (ReadTimeout)");
-            else if (c->st == CS_STREAM && c->t_request && now >= c->t_request)
+            else if ((c->st == CS_STREAM || c->st == CS_LEGACY) && c->t_request &&
+                     now >= c->t_request)
                 timed_out(c, "stream took longer than MaxRequestTime");
             if (c->fd >= 0)
                 update(c, now);
@@ -1032,7 +1278,7 @@ conn_sweep(int64_t now)
             if (!c->ending) {
                 if (idle)
                     d = c->t_cmd;
-                if (c->st == CS_STREAM)
+                if (c->st == CS_STREAM || c->st == CS_LEGACY)
                     d = earliest(c->t_read, c->t_request);
                 if (c->st == CS_FILDES)
                     d = c->t_read;

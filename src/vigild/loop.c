@@ -359,6 +359,8 @@ loop_run(const struct clamdconf *c, const struct vd_listeners *ls, int ready_fd)
                 on_wake(&l, now);
             else if (type == EV_SIGNAL)
                 on_signal(&l);
+            else if (type == EV_DATA)
+                conn_data_event(evs[i].data.ptr, evs[i].events, now);
         }
         if (now >= next_sweep) {
             int64_t d = conn_sweep(now);
@@ -368,6 +370,7 @@ loop_run(const struct clamdconf *c, const struct vd_listeners *ls, int ready_fd)
             if (d < next_sweep)
                 next_sweep = d > now ? d : now + 1;
         }
+        conn_free_dead();
     }
     rc = 0;
 out:
@@ -379,6 +382,7 @@ out:
     sched_stop();
     if (l.wake_fd >= 0)
         on_wake(&l, vd_now_ms());
+    conn_free_dead();
     teardown(&l);
     return rc;
 }

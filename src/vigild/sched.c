@@ -208,7 +208,10 @@ sched_submit(struct vd_req *req)
     if (j == NULL)
         return -1;
     j->req = req;
-    j->kind = (req->cmd == CLAMDCMD_INSTREAM || req->cmd == CLAMDCMD_FILDES) ? JOB_FD : JOB_PATH;
+    j->kind = (req->cmd == CLAMDCMD_INSTREAM || req->cmd == CLAMDCMD_FILDES ||
+               req->cmd == CLAMDCMD_STREAM)
+                  ? JOB_FD
+                  : JOB_PATH;
     pthread_mutex_lock(&q.mu);
     if (q.ntop >= q.max_queue || q.stop) {
         pthread_mutex_unlock(&q.mu);

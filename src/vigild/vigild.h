@@ -174,12 +174,18 @@ void conn_message(struct vd_msg *m, int64_t now_ms);
 int64_t conn_sweep(int64_t now_ms);
 /* Close every connection and cancel their requests (shutdown). */
 void conn_abort_all(void);
+/* Free the connections closed during this loop round (called between
+ * rounds, so that no event of the round refers to freed memory). */
+void conn_free_dead(void);
 /* Open connections, and connections with requests still running. */
 unsigned conn_count(void);
 
 /* Every epoll registration points at a struct whose first member is one
  * of these. */
-enum vd_evtype { EV_LISTEN = 1, EV_WAKE, EV_SIGNAL, EV_CONN };
+enum vd_evtype { EV_LISTEN = 1, EV_WAKE, EV_SIGNAL, EV_CONN, EV_DATA };
+
+/* The data port or data connection of a legacy STREAM (EV_DATA). */
+void conn_data_event(void *tag, uint32_t events, int64_t now_ms);
 
 /* ------------------------------------------------------------------ loop.c */
 
