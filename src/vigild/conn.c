@@ -495,6 +495,9 @@ frame_commands(struct vd_conn *c, int64_t now)
 {
     while (c->fd >= 0 && c->st == CS_CMD && !c->ending && c->cmdlen > 0) {
         struct clamdcmd_raw raw;
+
+        if (c->session && c->npending >= c->cf->session_max_pending)
+            return; /* resumed when a request finishes */
         enum clamdcmd_frame fr;
         int ps = c->oldstyle_ok && !c->session;
 
@@ -935,16 +938,37 @@ take_fds(struct vd_conn *c, struct msghdr *mh)
     }
 }
 
+/* How much to read now: never more than the current state can take, so
+ * that no byte read has to be kept anywhere else (a command stays in the
+ * command buffer, stream bytes go to the stream, and the bytes after a
+ * stream's last chunk are not read until the stream is done). */
+static size_t
+read_budget(const struct vd_conn *c)
+{
+    switch (c->st) {
+    case CS_CMD:
+        return c->cmdmax - c->cmdlen;
+    case CS_STREAM:
+        if (c->chunk_left == 0)
+            return 4 - c->hdr_n;
+        return c->chunk_left < sizeof(scratch) ? c->chunk_left : sizeof(scratch);
+    case CS_FILDES:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static void
 on_readable(struct vd_conn *c, int64_t now)
 {
     /* A few reads per wake-up, so one fast sender cannot starve the rest. */
-    for (int round = 0; round < 4 && want_read(c); round++) {
+    for (int round = 0; round < 16 && want_read(c) && read_budget(c) > 0; round++) {
         union {
             struct cmsghdr align;
             char buf[CMSG_SPACE(sizeof(int) * 4)];
         } cbuf;
-        struct iovec iov = {scratch, sizeof(scratch)};
+        struct iovec iov = {scratch, read_budget(c)};
         struct msghdr mh;
         ssize_t r;
         int had_fd = c->pending_fd >= 0;
