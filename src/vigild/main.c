@@ -336,7 +336,9 @@ main(int argc, char **argv)
         clamdconf_free(&conf);
         return rc < 0 ? 2 : 0;
     }
-    if (log_open(&conf, conf.foreground) != 0) {
+    /* In the foreground the log goes to stderr when it has nowhere else to
+     * go (under systemd, the journal). */
+    if (log_open(&conf, conf.foreground && !conf.log_file && !conf.log_syslog) != 0) {
         fprintf(stderr, "vigild: LogFile %s: %s\n", conf.log_file, strerror(errno));
         clamdconf_free(&conf);
         return 2;

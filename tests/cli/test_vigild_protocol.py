@@ -318,7 +318,8 @@ def config_errors(t):
     # the Debian clamd.conf loads (every clamd option is known)
     if os.path.exists("/etc/clamav/clamd.conf"):
         r = subprocess.run([vigild_path(), "-F", "-c", "/etc/clamav/clamd.conf", "-o", "LocalSocket " +
-                            t.path("deb.sock"), "-d", "/nonexistent-db"], capture_output=True, text=True, timeout=60)
+                            t.path("deb.sock"), "-d", "/nonexistent-db", "-l", t.path("deb.log"),
+                            "-o", "User root"], capture_output=True, text=True, timeout=60)
         check("unknown option" not in r.stderr, "Debian's clamd.conf parses: %r" % r.stderr)
 
 

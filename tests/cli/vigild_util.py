@@ -110,8 +110,9 @@ class Daemon:
         self.proc = None
 
     def start(self, expect_ok=True):
+        self.errfile = open(self.log + ".stderr", "wb")
         self.proc = subprocess.Popen([vigild_path(), "-F", "-c", self.conf],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                     stdout=subprocess.DEVNULL, stderr=self.errfile)
         deadline = time.time() + 30
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -123,7 +124,8 @@ class Daemon:
                 pass
             time.sleep(0.05)
         if expect_ok:
-            err = self.proc.stderr.read().decode(errors="replace") if self.proc.poll() is not None else ""
+            with open(self.log + ".stderr", errors="replace") as f:
+                err = f.read()
             print("vigild did not start:", err, self.read_log())
             self.stop()
             sys.exit(1)
@@ -164,7 +166,7 @@ class Daemon:
                 self.proc.kill()
                 self.proc.wait()
         rc = self.proc.returncode
-        self.proc.stderr.close()
+        self.errfile.close()
         self.proc = None
         return rc
 
