@@ -22,6 +22,7 @@ test_pkgs=(
   nginx
   zip unzip p7zip-full xz-utils zstd bzip2 cpio genisoimage
   bc procps
+  systemd
 )
 
 pkgs=("${build_pkgs[@]}")

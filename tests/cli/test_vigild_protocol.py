@@ -337,6 +337,28 @@ def daemonized(t):
     check(not os.path.exists(pidf) and not os.path.exists(sock), "pid file and socket removed on SIGTERM")
 
 
+def socket_activation(t):
+    """systemd passes the listening socket (LISTEN_FDS), as vigild.socket does."""
+    sock = t.path("sd.sock")
+    p = subprocess.Popen(["systemd-socket-activate", "-l", sock, vigild_path(), "-F", "-d", t.db,
+                          "-l", t.path("sd.log")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 20
+        while time.time() < deadline and not os.path.exists(sock):
+            time.sleep(0.05)
+        eq(query(sock, b"zPING\0", timeout=30), b"PONG\0", "socket activation: first client served")
+        eq(instream(sock, EICAR), ("stream: %s FOUND\0" % EICAR_NAME).encode(), "socket activation: INSTREAM")
+        check("Received 1 file descriptor(s) from systemd" in open(t.path("sd.log")).read(),
+              "socket activation logged")
+    finally:
+        p.send_signal(signal.SIGTERM)
+        try:
+            eq(p.wait(timeout=30), 0, "socket-activated vigild exits cleanly")
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
 def tcp(t):
     d = Daemon(t, [], tcp=True, name="tcp")
     d.start()
@@ -367,6 +389,7 @@ def main():
         exclude_and_walk_limits(t)
         config_errors(t)
         daemonized(t)
+        socket_activation(t)
         tcp(t)
     finally:
         d.stop()
