@@ -19,10 +19,15 @@ cmd_scan(int argc, char **argv)
     vg_err err = {{0}};
     vg_status st;
     int i, rc = 0;
+    vg_scan_opts opts;
+
+    vg_scan_opts_default(&opts);
 
     for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
         if (strcmp(argv[i], "-d") == 0 && i + 1 < argc && ndb < 16)
             dbs[ndb++] = argv[++i];
+        else if (strcmp(argv[i], "-z") == 0)
+            opts.flags |= VG_SCAN_ALLMATCH;
     }
     if (ndb == 0)
         dbs[ndb++] = cli_default_db();
@@ -30,7 +35,7 @@ cmd_scan(int argc, char **argv)
         fprintf(stderr, "ERROR: %s\n", err.msg[0] ? err.msg : vg_status_str(st));
         return 2;
     }
-    if ((st = vg_scanner_new(db, NULL, &sc)) != VG_OK) {
+    if ((st = vg_scanner_new(db, &opts, &sc)) != VG_OK) {
         fprintf(stderr, "ERROR: %s\n", vg_status_str(st));
         vg_db_free(db);
         return 2;
