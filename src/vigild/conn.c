@@ -22,7 +22,7 @@
  * run stays allocated (socket closed, requests cancelled) until the last
  * request reports done.
  */
-#include "vigild/vigild.h"
+#include "vigild.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

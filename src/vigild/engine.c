@@ -12,7 +12,7 @@
  * SIGUSR2, SelfCheck); requests asked for while one runs merge into one
  * more run.
  */
-#include "vigild/vigild.h"
+#include "vigild.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -4,7 +4,7 @@
  *
  * Done once at start-up, before privileges are dropped.
  */
-#include "vigild/vigild.h"
+#include "vigild.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,7 +4,7 @@
  * Messages are few (start-up, reloads, detections, refusals), so one mutex
  * around the writes is enough. SIGHUP reopens LogFile for log rotation.
  */
-#include "vigild/vigild.h"
+#include "vigild.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -11,7 +11,7 @@
  * sweep over the connections at most every 100 ms (thousands of
  * connections cost microseconds per sweep).
  */
-#include "vigild/vigild.h"
+#include "vigild.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

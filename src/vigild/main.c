@@ -10,7 +10,7 @@
  * event loop. Clients that connect while the database loads wait in the
  * listen backlog instead of being refused.
  */
-#include "vigild/vigild.h"
+#include "vigild.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -7,7 +7,7 @@
  * while its peer holds a connection, so the table never holds more entries
  * than there are connections.
  */
-#include "vigild/vigild.h"
+#include "vigild.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -11,7 +11,7 @@
  * behind (more than MSGQ_MAX messages waiting) they wait, so memory stays
  * bounded whatever a walk produces.
  */
-#include "vigild/vigild.h"
+#include "vigild.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -11,7 +11,7 @@
  * when nothing was found and not every item failed (the loop writes that
  * line once all of a MULTISCAN's sub-jobs are done).
  */
-#include "vigild/vigild.h"
+#include "vigild.h"
 
 #include <dirent.h>
 #include <errno.h>
