@@ -42,7 +42,7 @@ struct clamdconf {
     uint64_t read_timeout;          /* ReadTimeout: 120 s */
     uint64_t command_read_timeout;  /* CommandReadTimeout: 30 s */
     uint64_t send_buf_timeout;      /* SendBufTimeout: 500 ms */
-    uint64_t idle_timeout;          /* IdleTimeout: 30 s (idle session wait) */
+    uint64_t idle_timeout;          /* IdleTimeout: 30 s (clamd's idle worker lifetime; vigild's workers stay) */
     uint64_t self_check;            /* SelfCheck: 600 s, 0 = off */
     /* database */
     char *database_directory;       /* DatabaseDirectory */

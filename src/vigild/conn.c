@@ -193,7 +193,7 @@ reply(struct vd_conn *c, unsigned id, char term, const char *fmt, ...)
     va_end(ap);
     c->out[c->out_len + hn + (size_t)n] = term;
     c->out_len += need;
-    flush(c, vd_now_ms());
+    flush(c, loop_now_ms());
 }
 
 /* ---------------------------------------------------------------- requests */
@@ -374,13 +374,12 @@ start_path(struct vd_conn *c, enum clamdcmd_id id, const char *arg, unsigned rid
 }
 
 static const char *
-version_text(struct vd_conn *c, char *buf, size_t n)
+version_text(char *buf, size_t n)
 {
     struct vd_engine *e = engine_acquire();
 
     snprintf(buf, n, "%s", e ? e->version : "ClamAV");
     engine_release(e);
-    (void)c;
     return buf;
 }
 
@@ -404,12 +403,12 @@ dispatch(struct vd_conn *c, const struct clamdcmd_raw *raw, int64_t now)
         break;
     case CLAMDCMD_VERSION:
         if (c->cf->enable_version)
-            reply(c, rid, term, "%s", version_text(c, ver, sizeof(ver)));
+            reply(c, rid, term, "%s", version_text(ver, sizeof(ver)));
         else
             reply(c, rid, term, "COMMAND UNAVAILABLE");
         break;
     case CLAMDCMD_VERSIONCOMMANDS:
-        reply(c, rid, term, "%s| COMMANDS: %s", version_text(c, ver, sizeof(ver)),
+        reply(c, rid, term, "%s| COMMANDS: %s", version_text(ver, sizeof(ver)),
               clamdcmd_names());
         break;
     case CLAMDCMD_STATS: {

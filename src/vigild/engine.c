@@ -215,7 +215,7 @@ engine_init(const struct clamdconf *c, vg_err *err)
     log_msg(VD_INFO, "Loaded database: %llu signatures (%s)",
             (unsigned long long)e->info.signatures, e->version);
     if (conf->self_check)
-        next_selfcheck_ms = vd_now_ms() + (int64_t)conf->self_check * 1000;
+        next_selfcheck_ms = loop_now_ms() + (int64_t)conf->self_check * 1000;
     return VG_OK;
 }
 

@@ -56,7 +56,7 @@ struct vd_loop {
 static int ev_wake = EV_WAKE, ev_signal = EV_SIGNAL;
 
 int64_t
-vd_now_ms(void)
+loop_now_ms(void)
 {
     struct timespec ts;
 
@@ -340,14 +340,14 @@ loop_run(const struct clamdconf *c, const struct vd_listeners *ls, int ready_fd)
         close(ready_fd);
     }
     while (!l.exit) {
-        int64_t now = vd_now_ms(), wait = next_sweep > now ? next_sweep - now : 0;
+        int64_t now = loop_now_ms(), wait = next_sweep > now ? next_sweep - now : 0;
         int n = epoll_wait(l.ep, evs, MAX_EVENTS, (int)(wait > SWEEP_MS ? SWEEP_MS : wait));
 
         if (n < 0 && errno != EINTR) {
             log_msg(VD_ERROR, "epoll_wait: %s", strerror(errno));
             break;
         }
-        now = vd_now_ms();
+        now = loop_now_ms();
         for (int i = 0; i < n; i++) {
             int type = *(int *)evs[i].data.ptr;
 
@@ -381,7 +381,7 @@ out:
     conn_abort_all();
     sched_stop();
     if (l.wake_fd >= 0)
-        on_wake(&l, vd_now_ms());
+        on_wake(&l, loop_now_ms());
     conn_free_dead();
     teardown(&l);
     return rc;

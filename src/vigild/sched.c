@@ -73,7 +73,7 @@ sched_set_task(const char *task, const char *name)
     pthread_mutex_lock(&q.mu);
     snprintf(q.slots[my_slot].task, sizeof(q.slots[my_slot].task), "%s", task);
     snprintf(q.slots[my_slot].name, sizeof(q.slots[my_slot].name), "%s", name ? name : "");
-    q.slots[my_slot].since_ms = vd_now_ms();
+    q.slots[my_slot].since_ms = loop_now_ms();
     q.slots[my_slot].busy = 1;
     pthread_mutex_unlock(&q.mu);
 }
@@ -98,7 +98,7 @@ worker_main(void *arg)
         if (j->kind != JOB_MULTIFILE)
             q.ntop--;
         q.slots[my_slot].busy = 1;
-        q.slots[my_slot].since_ms = vd_now_ms();
+        q.slots[my_slot].since_ms = loop_now_ms();
         snprintf(q.slots[my_slot].task, sizeof(q.slots[my_slot].task), "%s",
                  j->kind == JOB_MULTIFILE ? "MULTISCANFILE" : clamdcmd_name(j->req->cmd));
         snprintf(q.slots[my_slot].name, sizeof(q.slots[my_slot].name), "%s",
@@ -114,7 +114,7 @@ worker_main(void *arg)
 
         pthread_mutex_lock(&q.mu);
         q.slots[my_slot].busy = 0;
-        q.slots[my_slot].since_ms = vd_now_ms();
+        q.slots[my_slot].since_ms = loop_now_ms();
     }
     pthread_mutex_unlock(&q.mu);
     return NULL;
@@ -131,7 +131,7 @@ sched_start(const struct clamdconf *c, int wake_fd)
     if ((q.th = calloc(n, sizeof(*q.th))) == NULL || (q.slots = calloc(n, sizeof(*q.slots))) == NULL)
         return -1;
     for (unsigned i = 0; i < n; i++)
-        q.slots[i].since_ms = vd_now_ms();
+        q.slots[i].since_ms = loop_now_ms();
     for (unsigned i = 0; i < n; i++) {
         if (pthread_create(&q.th[i], NULL, worker_main, (void *)(intptr_t)i) != 0) {
             log_msg(VD_ERROR, "Can't start worker thread %u: %s", i, strerror(errno));
@@ -179,7 +179,7 @@ sched_stop(void)
 static void
 push(struct job *j)
 {
-    j->queued_ms = vd_now_ms();
+    j->queued_ms = loop_now_ms();
     if (q.tail)
         q.tail->next = j;
     else
@@ -338,7 +338,7 @@ char *
 sched_stats(void)
 {
     struct buf b = {0};
-    int64_t now = vd_now_ms();
+    int64_t now = loop_now_ms();
     unsigned idle = 0, shown = 0;
     double rss = rss_mib();
 

@@ -222,8 +222,7 @@ struct vd_listeners {
 vg_status listen_open(const struct clamdconf *c, struct vd_listeners *l, vg_err *err);
 void listen_close(struct vd_listeners *l, int unlink_socket);
 
-/* ------------------------------------------------------------------ time */
-
-int64_t vd_now_ms(void);
+/* Monotonic milliseconds (loop.c); every deadline is on this clock. */
+int64_t loop_now_ms(void);
 
 #endif

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/err.h"
 #include "sandbox/pool.h"
 
 #define WALK_MAX_DEPTH 256
@@ -43,7 +44,7 @@ walk_init(const struct clamdconf *c, vg_err *err)
             char msg[256];
 
             regerror(rc, &excludes[i], msg, sizeof(msg));
-            snprintf(err->msg, sizeof(err->msg), "ExcludePath '%s': %s", c->exclude_path.v[i], msg);
+            err_set(err, VG_EINVAL, "ExcludePath '%s': %s", c->exclude_path.v[i], msg);
             walk_fini();
             return -1;
         }

@@ -40,7 +40,7 @@ void log_msg(enum vd_level lvl, const char *fmt, ...) { (void)lvl; (void)fmt; }
 struct vd_engine *engine_acquire(void) { return NULL; }
 void engine_release(struct vd_engine *e) { (void)e; }
 void engine_reload(const char *why) { (void)why; }
-int64_t vd_now_ms(void) { return fz_now; }
+int64_t loop_now_ms(void) { return fz_now; }
 const struct clamdconf *loop_conf(struct vd_loop *l) { return &l->cf; }
 int loop_epoll(struct vd_loop *l) { return l->ep; }
 void loop_conn_closed(struct vd_loop *l, struct vd_peer *peer) { (void)l; (void)peer; }
