@@ -24,6 +24,7 @@
 #include <openssl/evp.h>
 #include <pcre2.h>
 
+#include "containers/walk.h"
 #include "core/err.h"
 #include "db/db.h"
 #include "formats/textnorm.h"
@@ -92,6 +93,8 @@ vg_scanner_free(vg_scanner *sc)
     vec_free(&sc->matches);
     vec_free(&sc->match_layer);
     vec_free(&sc->keys);
+    vec_free(&sc->name_off);
+    buf_free(&sc->names);
     buf_free(&sc->strings);
     free(sc);
 }
@@ -113,6 +116,7 @@ vg_scanner_new(const vg_db *db, const vg_scan_opts *opts, vg_scanner **out)
     else
         vg_scan_opts_default(&sc->opts);
     sc->matches.esz = sizeof(vg_match);
+    sc->name_off.esz = sizeof(size_t);
     sc->match_layer.esz = sizeof(size_t);
     sc->keys.esz = sizeof(uint64_t);
     if ((sc->st = calloc(db->nshards ? db->nshards : 1, sizeof(*sc->st))) == NULL)
@@ -148,18 +152,35 @@ out:
     return st;
 }
 
-vg_status
-scanner_alert(struct vg_scanner *sc, const char *name, uint64_t offset, const char *layer,
-              uint64_t key)
+static vg_status
+add_alert(struct vg_scanner *sc, const char *name, size_t name_off, uint64_t offset,
+          const char *layer, uint64_t key)
 {
     vg_match m = {name, offset == OFF_NONE ? VG_NO_OFFSET : offset, NULL};
     size_t off = sc->strings.len;
 
     if (buf_append(&sc->strings, layer ? layer : "", strlen(layer ? layer : "") + 1) != VG_OK ||
         vec_add(&sc->matches, &m) != VG_OK || vec_add(&sc->match_layer, &off) != VG_OK ||
-        vec_add(&sc->keys, &key) != VG_OK)
+        vec_add(&sc->keys, &key) != VG_OK || vec_add(&sc->name_off, &name_off) != VG_OK)
         return VG_ENOMEM;
     return VG_OK;
+}
+
+vg_status
+scanner_alert(struct vg_scanner *sc, const char *name, uint64_t offset, const char *layer,
+              uint64_t key)
+{
+    return add_alert(sc, name, SIZE_MAX, offset, layer, key);
+}
+
+vg_status
+scanner_alert_copy(struct vg_scanner *sc, const char *name, const char *layer)
+{
+    size_t off = sc->names.len;
+
+    if (buf_append(&sc->names, name, strlen(name) + 1) != VG_OK)
+        return VG_ENOMEM;
+    return add_alert(sc, NULL, off, OFF_NONE, layer, KEY(PH_HEUR, sc->matches.n));
 }
 
 /* Begin a pass over a shard: a fresh epoch, empty lists. */
@@ -242,6 +263,18 @@ scanner_scan_layer(struct vg_scanner *sc, const uint8_t *buf, size_t len, const 
     /* as clamscan: data of 5 bytes or less is not scanned at all */
     if (len <= SMALL_DATA)
         return VG_OK;
+    if (lc->depth > 0) {
+        const vg_scan_opts *o = &sc->opts;
+        if (o->max_recursion && (uint32_t)lc->depth > o->max_recursion)
+            return scanner_limit(sc, VG_LIMIT_RECURSION, lc->path);
+        if (o->max_filesize && len > o->max_filesize)
+            return scanner_limit(sc, VG_LIMIT_FILESIZE, lc->path);
+        if (o->max_scansize && (sc->scanned > o->max_scansize || len > o->max_scansize - sc->scanned))
+            return scanner_limit(sc, VG_LIMIT_SCANSIZE, lc->path);
+        if (scanner_out_of_time(sc))
+            return scanner_limit(sc, VG_LIMIT_SCANTIME, lc->path);
+    }
+    sc->scanned += len;
     sc->res.bytes_scanned += len;
 
     if (type == FT_PE || type == FT_ELF || type == FT_MACHO || type == FT_MACHO_UNIBIN) {
@@ -281,13 +314,48 @@ scanner_scan_layer(struct vg_scanner *sc, const uint8_t *buf, size_t len, const 
         if (n > 0 && (st = pass(sc, sc->norm, n, FT_TEXT_ASCII, NULL, lc, 1u | (1u << 7), 1)) != VG_OK)
             return st;
     }
+    /* containers: members are scanned as deeper layers */
+    if (!(sc->opts.flags & VG_SCAN_NO_ARCHIVE) &&
+        (st = containers_walk(sc, buf, len, type, lc)) != VG_OK)
+        return st;
     /* allow lists: the layer that alerted is checked (also when embedded) */
     if (sc->matches.n > first_alert && hashscan_allowed(sc, buf, len)) {
         sc->matches.n = first_alert;
         sc->match_layer.n = first_alert;
         sc->keys.n = first_alert;
+        sc->name_off.n = first_alert;
     }
     return VG_OK;
+}
+
+vg_status
+scanner_limit(struct vg_scanner *sc, uint32_t bit, const char *where)
+{
+    if (!(sc->res.incomplete & bit) && sc->res.incomplete == 0) {
+        size_t off = sc->strings.len;
+        if (buf_append(&sc->strings, where ? where : "", strlen(where ? where : "") + 1) != VG_OK)
+            return VG_ENOMEM;
+        sc->limit_where = off;
+    }
+    sc->res.incomplete |= bit;
+    if (sc->opts.flags & VG_SCAN_ALERT_EXCEEDS_MAX) {
+        char name[64];
+        snprintf(name, sizeof(name), "Heuristics.Limits.Exceeded.%s", vg_limit_name(bit));
+        return scanner_alert_copy(sc, name, where);
+    }
+    return VG_OK;
+}
+
+int
+scanner_out_of_time(struct vg_scanner *sc)
+{
+    struct timespec now;
+
+    if (sc->deadline.tv_sec == 0 && sc->deadline.tv_nsec == 0)
+        return 0;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > sc->deadline.tv_sec ||
+           (now.tv_sec == sc->deadline.tv_sec && now.tv_nsec >= sc->deadline.tv_nsec);
 }
 
 static void
@@ -299,7 +367,22 @@ result_reset(struct vg_scanner *sc)
     sc->matches.n = 0;
     sc->match_layer.n = 0;
     sc->keys.n = 0;
+    sc->name_off.n = 0;
     sc->strings.len = 0;
+    sc->names.len = 0;
+    sc->limit_where = SIZE_MAX;
+    sc->scanned = 0;
+    sc->files = 0;
+    memset(&sc->deadline, 0, sizeof(sc->deadline));
+    if (sc->opts.max_scantime_ms) {
+        clock_gettime(CLOCK_MONOTONIC, &sc->deadline);
+        sc->deadline.tv_sec += sc->opts.max_scantime_ms / 1000;
+        sc->deadline.tv_nsec += (long)(sc->opts.max_scantime_ms % 1000) * 1000000L;
+        if (sc->deadline.tv_nsec >= 1000000000L) {
+            sc->deadline.tv_sec++;
+            sc->deadline.tv_nsec -= 1000000000L;
+        }
+    }
 }
 
 /* Order alerts by key (stable), keep one in first-match mode, fix pointers. */
@@ -307,30 +390,37 @@ static void
 result_finish(struct vg_scanner *sc)
 {
     vg_match *m = sc->matches.p;
-    size_t *lay = sc->match_layer.p;
+    size_t *lay = sc->match_layer.p, *no = sc->name_off.p;
     uint64_t *key = sc->keys.p;
     size_t n = sc->matches.n;
 
-    /* insertion sort: alert lists are short */
+    /* insertion sort, stable: alert lists are short */
     for (size_t i = 1; i < n; i++) {
         vg_match mm = m[i];
-        size_t ll = lay[i];
+        size_t ll = lay[i], nn = no[i];
         uint64_t kk = key[i];
         size_t j = i;
         while (j > 0 && key[j - 1] > kk) {
             m[j] = m[j - 1];
             lay[j] = lay[j - 1];
             key[j] = key[j - 1];
+            no[j] = no[j - 1];
             j--;
         }
         m[j] = mm;
         lay[j] = ll;
         key[j] = kk;
+        no[j] = nn;
     }
     if (!(sc->opts.flags & VG_SCAN_ALLMATCH) && n > 1)
         n = 1;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         m[i].layer = (const char *)sc->strings.p + lay[i];
+        if (no[i] != SIZE_MAX)
+            m[i].name = (const char *)sc->names.p + no[i];
+    }
+    if (sc->limit_where != SIZE_MAX)
+        sc->res.incomplete_where = (const char *)sc->strings.p + sc->limit_where;
     sc->matches.n = n;
     sc->res.nmatches = n;
     sc->res.matches = n ? m : NULL;
@@ -350,13 +440,9 @@ vg_scan_mem(vg_scanner *sc, const void *buf, size_t len, const vg_result **res)
     memset(&lc, 0, sizeof(lc));
     lc.path = "";
     if (sc->opts.max_filesize && len > sc->opts.max_filesize) {
-        sc->res.incomplete |= VG_LIMIT_FILESIZE;
         sc->res.file_type = filetype_name(filetype_detect(buf, len));
-        if (sc->opts.flags & VG_SCAN_ALERT_EXCEEDS_MAX) {
-            if (scanner_alert(sc, "Heuristics.Limits.Exceeded.MaxFileSize", OFF_NONE, "",
-                              KEY(PH_HEUR, 0)) != VG_OK)
-                return VG_ENOMEM;
-        }
+        if (scanner_limit(sc, VG_LIMIT_FILESIZE, "") != VG_OK)
+            return VG_ENOMEM;
         result_finish(sc);
         *res = &sc->res;
         return VG_OK;
@@ -438,10 +524,7 @@ vg_scan_fd(vg_scanner *sc, int fd, const vg_result **res)
         if (sc->opts.max_filesize && len > sc->opts.max_filesize) {
             /* not read at all: the result only says it was too large */
             result_reset(sc);
-            sc->res.incomplete |= VG_LIMIT_FILESIZE;
-            if (sc->opts.flags & VG_SCAN_ALERT_EXCEEDS_MAX &&
-                scanner_alert(sc, "Heuristics.Limits.Exceeded.MaxFileSize", OFF_NONE, "",
-                              KEY(PH_HEUR, 0)) != VG_OK)
+            if (scanner_limit(sc, VG_LIMIT_FILESIZE, "") != VG_OK)
                 return VG_ENOMEM;
             result_finish(sc);
             *res = &sc->res;

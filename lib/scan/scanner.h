@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <vigil/vigil.h>
 
 #include "core/buf.h"
@@ -54,15 +55,34 @@ struct vg_scanner {
     struct buf strings;        /* layer path strings (offsets; fixed up at the end) */
     struct vec match_layer;    /* size_t offsets into strings, parallel to matches */
     struct vec keys;           /* uint64_t ordering key per match (first-match mode) */
+    struct vec name_off;       /* size_t: offset in names for copied names, or SIZE_MAX */
+    struct buf names;          /* names made at scan time (heuristics) */
+    size_t limit_where;        /* offset in strings of the first limit's layer, or SIZE_MAX */
     int stop;                  /* first-match mode found something at this layer */
+
+    /* limits: accounted over the whole input, containers included */
+    uint64_t scanned;          /* bytes given to scanner_scan_layer */
+    uint32_t files;            /* members extracted */
+    struct timespec deadline;  /* when max_scantime_ms runs out (0: none) */
 };
+
+/* Record that a limit cut the scan short at `where` (a layer path). With
+ * VG_SCAN_ALERT_EXCEEDS_MAX it also raises Heuristics.Limits.Exceeded.<name>.
+ * Returns VG_ENOMEM only. */
+vg_status scanner_limit(struct vg_scanner *sc, uint32_t limit_bit, const char *where);
+
+/* 1 once the scan time limit has passed (checks the clock). */
+int scanner_out_of_time(struct vg_scanner *sc);
 
 /* Scan one layer with every shard; alerts are added to sc->res. */
 vg_status scanner_scan_layer(struct vg_scanner *sc, const uint8_t *buf, size_t len,
                              const struct layer_ctx *lc);
 
-/* Add an alert (used by heuristics and containers too). */
+/* Add an alert; name must live as long as the database (a signature name). */
 vg_status scanner_alert(struct vg_scanner *sc, const char *name, uint64_t offset, const char *layer,
                         uint64_t key);
+
+/* Add a heuristic alert whose name is copied (Heuristics.*). */
+vg_status scanner_alert_copy(struct vg_scanner *sc, const char *name, const char *layer);
 
 #endif
