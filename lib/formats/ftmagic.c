@@ -24,11 +24,15 @@
  * match when the last part is found, so events are ordered by the start of
  * their last part. {n} with n < 128 stays inside a part (ANY here).
  *
+ * ClamAV remembers up to nine first-part starts per signature (its
+ * offmatrix slots) until a second part at the right distance completes the
+ * match, and then records all of them; ftmagic_scan does the same.
+ *
  * Workload: filetype_detect runs the pass over at most 1024 bytes per
  * layer; filetype_scan_embedded over whole layers, so the pass is linear:
- * a 256-entry first-byte table picks candidate signatures at each position,
- * and the search for a second part is cached per signature (starts only
- * grow), so no input makes it quadratic.
+ * at each position a 256-entry first-byte table picks the few signature
+ * parts that can start there, and each check is bounded (fixed-length
+ * parts, nine remembered starts).
  */
 #include "formats/ftmagic.h"
 
@@ -285,9 +289,9 @@ enum {
 };
 
 /* ClamAV's limits on recorded embedded objects (MAX_EMBEDDED_OBJ, and the
- * default MaxFiles that bounds ZIP-SFX entries instead). */
+ * default MaxFiles that bounds some types instead). */
 #define EMB_MAX 10
-#define EMB_MAX_ZIPSFX 10000
+#define EMB_MAX_FILES 10000
 
 /* One element of a signature part. */
 enum { E_LIT, E_ALT, E_ANY, E_NIB };
@@ -470,49 +474,13 @@ part_match(const struct pel *el, size_t n, const uint8_t *b, size_t pos)
     return 1;
 }
 
-/* Where the second part was last looked for: no match in [from, upto);
- * if hit, it matches at upto. Queries come with growing x, so each
- * signature's second part is searched over the buffer at most once. */
-struct p2cache {
-    int valid, hit;
-    size_t from, upto;
+/* ClamAV's partial-match tracking for a two-part signature: the starts of
+ * first-part matches since the signature last matched, in its slots 1..9
+ * (slot 1 keeps the first one; after nine, slots 2..9 are reused in turn). */
+struct track {
+    size_t slot[10];
+    unsigned n, used;
 };
-
-/* First q in [x, limit] where g's second part matches, or SIZE_MAX. */
-static size_t
-next_part2(const struct sig *g, size_t l2, struct p2cache *c, const uint8_t *b, size_t len,
-           size_t x, size_t limit)
-{
-    size_t q;
-
-    if (c->valid && x >= c->from && x <= c->upto) {
-        if (c->hit)
-            return c->upto <= limit ? c->upto : SIZE_MAX;
-        q = c->upto;
-    } else {
-        c->valid = 1;
-        c->from = x;
-        q = x;
-    }
-    for (; q <= limit && l2 <= len && q <= len - l2; q++) {
-        if (part_match(g->p2, g->n2, b, q)) {
-            c->upto = q;
-            c->hit = 1;
-            return q;
-        }
-    }
-    c->upto = q;
-    c->hit = 0;
-    return SIZE_MAX;
-}
-
-/* A match waiting for the scan to reach the position ClamAV reports it at. */
-struct event {
-    size_t key, start;
-    uint16_t sig;
-};
-
-#define NPEND 32
 
 /* Everything one pass keeps. */
 struct pass {
@@ -522,20 +490,48 @@ struct pass {
     uint16_t cl; /* current winner, as a cli_file_t value; 0: none */
     size_t nemb; /* objects ClamAV would have recorded (its count) */
     int stop;
-    struct p2cache cache[NSIGS];
-    size_t last_key[NSIGS]; /* two-part signatures: where the last match completed */
-    int have_key[NSIGS];
-    struct event pend[NPEND];
-    size_t npend;
+    struct track tr[NSIGS];
 };
 
-/* A match reported: apply ClamAV's priority rule and record the object. */
+/* Record an embedded object as ac_addtype() does. */
 static void
-emit(struct pass *p, uint16_t i, size_t start)
+record(struct pass *p, const struct sig *g, size_t start)
 {
-    const struct sig *g = &sigs[i];
     struct ftmagic_scan *s = p->s;
-    int rec;
+
+    if (s->rec != NULL && s->nrec < s->cap) {
+        s->rec[s->nrec].type = g->type;
+        s->rec[s->nrec].offset = start;
+        s->nrec++;
+    }
+    p->nemb++;
+}
+
+/* Whether ClamAV records a match of g at all: supported types (MBR, the
+ * SFX class, PE inside PE, ZIP or OLE2) while the list is not full (ten
+ * objects; ZIP-SFX, and PE inside PE, up to MaxFiles). One match records
+ * all its remembered starts, even past the limit. */
+static int
+recordable(const struct pass *p, const struct sig *g)
+{
+    enum ftype layer = p->s->layer;
+    int pe_in = layer == FT_PE || layer == FT_ZIP || layer == FT_OLE2;
+
+    if (!(g->cl == CL_MBR || g->cl >= CL_SFX || (g->cl == CL_MSEXE && pe_in)))
+        return 0;
+    if (p->nemb == 0)
+        return 1;
+    if (g->cl == CL_ZIPSFX || (g->cl == CL_MSEXE && layer == FT_PE))
+        return p->nemb < EMB_MAX_FILES;
+    return p->nemb < EMB_MAX;
+}
+
+/* A match reported: apply ClamAV's priority rule and record the object at
+ * each of starts[0..n). */
+static void
+emit(struct pass *p, const struct sig *g, const size_t *starts, size_t n)
+{
+    struct ftmagic_scan *s = p->s;
 
     if (g->cl == CL_IGNORED) {
         p->cl = CL_IGNORED;
@@ -547,103 +543,107 @@ emit(struct pass *p, uint16_t i, size_t start)
         return;
     p->cl = g->cl;
     s->type = g->type;
-    rec = g->cl >= CL_SFX || (g->cl == CL_MSEXE && (s->layer == FT_PE || s->layer == FT_ZIP ||
-                                                     s->layer == FT_OLE2));
-    if (!rec)
-        return;
-    if (g->cl == CL_ZIPSFX ? p->nemb > EMB_MAX_ZIPSFX : p->nemb >= EMB_MAX)
-        return;
-    if (s->rec != NULL && s->nrec < s->cap) {
-        s->rec[s->nrec].type = g->type;
-        s->rec[s->nrec].offset = start;
-        s->nrec++;
-    }
-    p->nemb++;
+    if (recordable(p, g))
+        for (size_t k = 0; k < n; k++)
+            record(p, g, starts[k]);
 }
 
-/* Report the earliest waiting match if its key is <= upto; returns
- * whether it did. Ties go to the earlier table entry. */
+/* Whether signature g may start at pos. */
 static int
-pop_min(struct pass *p, size_t upto)
+start_ok(const struct pass *p, const struct sig *g, size_t pos)
 {
-    size_t best = 0;
-
-    if (p->npend == 0 || p->stop)
-        return 0;
-    for (size_t k = 1; k < p->npend; k++) {
-        if (p->pend[k].key < p->pend[best].key ||
-            (p->pend[k].key == p->pend[best].key && p->pend[k].sig < p->pend[best].sig))
-            best = k;
-    }
-    if (p->pend[best].key > upto)
-        return 0;
-    emit(p, p->pend[best].sig, p->pend[best].start);
-    p->pend[best] = p->pend[--p->npend];
-    return 1;
-}
-
-/* Report the waiting matches with key <= upto, in key order. */
-static void
-flush(struct pass *p, size_t upto)
-{
-    while (pop_min(p, upto))
-        ;
-}
-
-/* Try signature i with its first part at pos. */
-static void
-try_sig(struct pass *p, uint16_t i, size_t pos)
-{
-    const struct sig *g = &sigs[i];
-    size_t l1 = part_len(g->p1, g->n1), x, limit, q;
-
     switch (g->where) {
     case W_ABS:
-        if (pos < g->off || pos - g->off > g->shift)
-            return;
-        break;
+        return pos >= g->off && pos - g->off <= g->shift;
     case W_EOF:
-        if (!p->s->with_eof || p->len < g->off || pos != p->len - g->off)
-            return;
-        break;
+        return p->s->with_eof && p->len >= g->off && pos == p->len - g->off;
     default:
-        break;
+        return 1;
     }
-    if (l1 > p->len || pos > p->len - l1 || !part_match(g->p1, g->n1, p->b, pos))
+}
+
+/* Signature i's first part at pos: a match, or a start to remember. */
+static void
+try_part1(struct pass *p, uint16_t i, size_t pos)
+{
+    const struct sig *g = &sigs[i];
+    size_t l1 = part_len(g->p1, g->n1);
+    struct track *t = &p->tr[i];
+
+    if (!start_ok(p, g, pos) || l1 > p->len || pos > p->len - l1 ||
+        !part_match(g->p1, g->n1, p->b, pos))
         return;
     if (g->n2 == 0) {
-        emit(p, i, pos);
+        emit(p, g, &pos, 1);
         return;
     }
-    /* A first part seen before the last match completed was forgotten
-     * when ClamAV reset the signature's partial matches. */
-    if (p->have_key[i] && pos <= p->last_key[i])
+    if (t->n == 9)
+        t->n = 1; /* wraps; ends up at 2 */
+    t->n++;
+    t->slot[t->n] = pos;
+    if (t->n > t->used)
+        t->used = t->n;
+}
+
+/* Signature i's second part at pos: the signature matches if a remembered
+ * first part ends at the right distance before it (ClamAV's unsigned
+ * difference); then ClamAV records every remembered start and forgets
+ * them. */
+static void
+try_part2(struct pass *p, uint16_t i, size_t pos)
+{
+    const struct sig *g = &sigs[i];
+    size_t l1 = part_len(g->p1, g->n1), l2 = part_len(g->p2, g->n2);
+    struct track *t = &p->tr[i];
+    int found = 0;
+
+    if (t->used == 0 || l2 > p->len || pos > p->len - l2 || !part_match(g->p2, g->n2, p->b, pos))
         return;
-    if (p->len - pos - l1 < g->glo)
+    for (unsigned j = 1; j <= t->used && !found; j++) {
+        size_t end = t->slot[j] + l1;
+        size_t d = pos >= end ? pos - end : SIZE_MAX;
+
+        found = (g->ghi == INF || d <= g->ghi) && d >= g->glo;
+    }
+    if (!found)
         return;
-    x = pos + l1 + g->glo;
-    limit = g->ghi == INF ? SIZE_MAX : pos + l1 + g->ghi;
-    q = next_part2(g, part_len(g->p2, g->n2), &p->cache[i], p->b, p->len, x, limit);
-    if (q == SIZE_MAX)
-        return;
-    p->have_key[i] = 1;
-    p->last_key[i] = q;
-    if (p->npend == NPEND) /* too many in flight: report the earliest early */
-        (void)pop_min(p, SIZE_MAX);
-    if (p->stop)
-        return;
-    p->pend[p->npend].key = q;
-    p->pend[p->npend].start = pos;
-    p->pend[p->npend].sig = i;
-    p->npend++;
+    emit(p, g, &t->slot[1], t->used);
+    t->n = 0;
+    t->used = 0;
+}
+
+/* Signatures whose part (first or second) may start with a byte. */
+static void
+dispatch_tables(uint64_t first1[256][2], uint64_t first2[256][2])
+{
+    memset(first1, 0, 256 * sizeof(first1[0]));
+    memset(first2, 0, 256 * sizeof(first2[0]));
+    for (size_t i = 0; i < NSIGS; i++) {
+        uint64_t bit = (uint64_t)1 << (i % 64);
+
+        for (int part = 0; part < 2; part++) {
+            const struct pel *e = part == 0 ? &sigs[i].p1[0] : &sigs[i].p2[0];
+            uint64_t(*tab)[2] = part == 0 ? first1 : first2;
+
+            if (part == 1 && sigs[i].n2 == 0)
+                continue;
+            if (e->kind == E_LIT)
+                tab[(uint8_t)e->s[0]][i / 64] |= bit;
+            else if (e->kind == E_ALT)
+                for (size_t k = 0; k < e->n; k++)
+                    tab[(uint8_t)e->s[k]][i / 64] |= bit;
+            else
+                for (size_t b = 0; b < 256; b++)
+                    tab[b][i / 64] |= bit;
+        }
+    }
 }
 
 void
 ftmagic_scan(const uint8_t *buf, size_t len, struct ftmagic_scan *s)
 {
     struct pass p;
-    uint64_t first[256][2]; /* signatures whose first part may start with a byte */
-    uint64_t anyfirst[2] = {0, 0}; /* signatures whose first byte is a wildcard */
+    uint64_t first1[256][2], first2[256][2];
 
     memset(&p, 0, sizeof(p));
     s->nrec = 0;
@@ -652,33 +652,25 @@ ftmagic_scan(const uint8_t *buf, size_t len, struct ftmagic_scan *s)
     p.b = buf;
     p.len = len;
     p.s = s;
-    memset(first, 0, sizeof(first));
-    for (size_t i = 0; i < NSIGS; i++) {
-        const struct pel *e = &sigs[i].p1[0];
-        uint64_t bit = (uint64_t)1 << (i % 64);
-
-        if (e->kind == E_LIT)
-            first[(uint8_t)e->s[0]][i / 64] |= bit;
-        else if (e->kind == E_ALT)
-            for (size_t k = 0; k < e->n; k++)
-                first[(uint8_t)e->s[k]][i / 64] |= bit;
-        else
-            anyfirst[i / 64] |= bit;
-    }
+    dispatch_tables(first1, first2);
     for (size_t pos = 0; pos < len && !p.stop; pos++) {
-        flush(&p, pos);
-        for (size_t w = 0; w < 2 && !p.stop; w++) {
-            uint64_t m = first[buf[pos]][w] | anyfirst[w];
+        /* Second parts first: a first part at pos cannot end before pos. */
+        for (int part = 1; part >= 0; part--) {
+            for (size_t w = 0; w < 2 && !p.stop; w++) {
+                uint64_t m = (part ? first2 : first1)[buf[pos]][w];
 
-            while (m != 0 && !p.stop) {
-                unsigned bit = (unsigned)__builtin_ctzll(m);
+                while (m != 0 && !p.stop) {
+                    uint16_t i = (uint16_t)(w * 64 + (unsigned)__builtin_ctzll(m));
 
-                m &= m - 1;
-                try_sig(&p, (uint16_t)(w * 64 + bit), pos);
+                    m &= m - 1;
+                    if (part)
+                        try_part2(&p, i, pos);
+                    else
+                        try_part1(&p, i, pos);
+                }
             }
         }
     }
-    flush(&p, SIZE_MAX);
     s->found = p.cl != 0;
     if (!s->found)
         s->type = FT_BINARY;
