@@ -6,6 +6,10 @@
  *   test_formats_dump exe FILE...      one line per file:
  *       KIND ok EP NSECTIONS RAW:SIZE ...   or   KIND fail
  *   test_formats_dump norm FILE        the normalised text on stdout
+ *   test_formats_dump scanscript MAXPATLEN FILE
+ *       what ClamAV's cli_scanscript writes when it keeps its normalised
+ *       text (--leave-temps): its 4 KiB pages, 128 KiB + MAXPATLEN buffer,
+ *       flushes, carried-over tail and state resets, built on textnorm_feed
  *   test_formats_dump embedded FILE    "FINAL" then "TYPE OFFSET" lines
  *
  * Without arguments (as ctest runs it) it checks those printers on small
@@ -79,6 +83,39 @@ print_exe(FILE *o, const uint8_t *b, size_t len)
         fprintf(o, " %llu:%llu", (unsigned long long)x.sections[i].raw_off,
                 (unsigned long long)x.sections[i].raw_size);
     fprintf(o, "\n");
+}
+
+/* cli_scanscript's in-memory loop with keeptmp: every flush writes the
+ * buffer so far; the last maxpat bytes are carried into the next buffer. */
+static int
+scanscript(FILE *o, const uint8_t *b, size_t len, size_t maxpat)
+{
+    const size_t page = 4096, outlen = 131072 + maxpat;
+    uint8_t *out = calloc(outlen, 1);
+    struct textnorm st;
+    size_t at = 0, pos = 0;
+
+    if (out == NULL)
+        return 1;
+    textnorm_init(&st);
+    for (;;) {
+        size_t n = len - at < page ? len - at : page;
+        const uint8_t *chunk = b + at;
+
+        at += n;
+        if (n == 0 || pos + n > outlen) {
+            fwrite(out, 1, pos, o);
+            if (pos > maxpat)
+                memmove(out, out + pos - maxpat, maxpat);
+            textnorm_init(&st);
+            pos = maxpat;
+        }
+        if (n == 0)
+            break;
+        pos += textnorm_feed(&st, chunk, n, out + pos, outlen - pos, NULL);
+    }
+    free(out);
+    return 0;
 }
 
 static int
@@ -168,6 +205,17 @@ test_printers(void)
 int
 main(int argc, char **argv)
 {
+    if (argc == 4 && strcmp(argv[1], "scanscript") == 0) {
+        size_t len = 0;
+        uint8_t *b = slurp(argv[3], &len);
+        int rc;
+
+        if (b == NULL)
+            return 1;
+        rc = scanscript(stdout, b, len, (size_t)strtoul(argv[2], NULL, 10));
+        free(b);
+        return rc;
+    }
     if (argc >= 2)
         return dump(argv[1], argc - 2, argv + 2);
     T_RUN(test_printers);
