@@ -285,6 +285,10 @@ scanner_scan_layer(struct vg_scanner *sc, const uint8_t *buf, size_t len, const 
             sc->exe->kind = EXE_NONE; /* headers broken: relative offsets are void */
         exe = sc->exe;
     }
+    /* clamscan matches an HTML page only in its normalised forms
+       (lib/containers/html.c), never raw, hashes included */
+    if (type == FT_HTML && !(lc->flags & LAYER_NORMALIZED) && !(sc->opts.flags & VG_SCAN_NO_ARCHIVE))
+        goto walk;
     if ((st = pass(sc, buf, len, type, exe, lc, targets_for(type), 0)) != VG_OK)
         return st;
     {
@@ -314,6 +318,7 @@ scanner_scan_layer(struct vg_scanner *sc, const uint8_t *buf, size_t len, const 
         if (n > 0 && (st = pass(sc, sc->norm, n, FT_TEXT_ASCII, NULL, lc, 1u | (1u << 7), 1)) != VG_OK)
             return st;
     }
+walk:
     /* containers: members are scanned as deeper layers */
     if (!(sc->opts.flags & VG_SCAN_NO_ARCHIVE) && !(lc->flags & LAYER_NORMALIZED) &&
         (st = containers_walk(sc, buf, len, type, lc)) != VG_OK)
