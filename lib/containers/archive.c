@@ -172,7 +172,8 @@ entry(struct walk *w, struct archive *a, struct archive_entry *e, enum ftype kin
         m.csize = w->len;
     } else {
         const char *nm = archive_entry_pathname(e);
-        if (archive_entry_filetype(e) != AE_IFREG)
+        /* ar members carry no file type */
+        if (archive_entry_filetype(e) != AE_IFREG && archive_entry_filetype(e) != 0)
             return VG_OK;
         m.name = nm;
         if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0)

@@ -30,7 +30,7 @@
 #define RATIO_FLOOR (1u << 20)
 
 void
-walk_init(struct walk *w, struct vg_scanner *sc, const struct layer_ctx *lc, const uint8_t *buf,
+walk_start(struct walk *w, struct vg_scanner *sc, const struct layer_ctx *lc, const uint8_t *buf,
           size_t len, enum ftype ctype, const char *tag)
 {
     memset(w, 0, sizeof(*w));
@@ -305,7 +305,7 @@ containers_walk(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftyp
     kind = sniff_container(buf, len, type);
     if (kind == FT_BINARY)
         return VG_OK;
-    walk_init(&w, sc, lc, buf, len, sniff_parent_type(type, kind), sniff_tag(kind));
+    walk_start(&w, sc, lc, buf, len, sniff_parent_type(type, kind), sniff_tag(kind));
     if (walk_done(&w))
         return w.err;
     switch (kind) {

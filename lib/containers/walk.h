@@ -67,7 +67,7 @@ struct member {
 #define WALK_PREFIX    0x2u /* a truncated compressed stream: scan what fits anyway
                                (clamscan scans the part of a .gz/.bz2/.xz within limits) */
 
-void walk_init(struct walk *w, struct vg_scanner *sc, const struct layer_ctx *lc,
+void walk_start(struct walk *w, struct vg_scanner *sc, const struct layer_ctx *lc,
                const uint8_t *buf, size_t len, enum ftype ctype, const char *tag);
 
 /* 1 when the walk must stop: w->stop, a limit that ends the whole scan
