@@ -303,11 +303,11 @@ containers_walk(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftyp
     if (type == FT_PE && (st = broken_exe(sc, lc)) != VG_OK)
         return st;
     kind = sniff_container(buf, len, type);
-    if (kind == FT_BINARY)
-        return VG_OK;
     walk_start(&w, sc, lc, buf, len, sniff_parent_type(type, kind), sniff_tag(kind));
     if (walk_done(&w))
         return w.err;
+    if (kind == FT_BINARY)
+        return embedded_walk(sc, buf, len, type, kind, lc);
     switch (kind) {
     case FT_ZIP:
         w.enc_name = "Zip";
@@ -327,6 +327,21 @@ containers_walk(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftyp
     case FT_HTML:
         st = html_walk(&w);
         break;
+    case FT_SZDD:
+        st = szdd_walk(&w);
+        break;
+    case FT_BINHEX:
+        st = binhex_walk(&w);
+        break;
+    case FT_TNEF:
+        st = tnef_walk(&w);
+        break;
+    case FT_RTF:
+        st = rtf_walk(&w);
+        break;
+    case FT_SIS:
+        st = sis_walk(&w);
+        break;
     case FT_7Z:
         w.enc_name = "7Zip";
         st = archive_walk(&w, kind);
@@ -339,5 +354,7 @@ containers_walk(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftyp
         st = archive_walk(&w, kind);
         break;
     }
+    if (st == VG_OK && w.err == VG_OK && !walk_done(&w))
+        st = embedded_walk(sc, buf, len, type, kind, lc);
     return st != VG_OK ? st : w.err;
 }

@@ -118,5 +118,16 @@ vg_status ole2_walk(struct walk *w);
 vg_status pdf_walk(struct walk *w);
 vg_status mime_walk(struct walk *w);
 vg_status html_walk(struct walk *w);
+vg_status szdd_walk(struct walk *w);
+vg_status binhex_walk(struct walk *w);
+vg_status tnef_walk(struct walk *w);
+vg_status rtf_walk(struct walk *w);
+vg_status sis_walk(struct walk *w);
+
+/* Objects ClamAV's type signatures find inside a layer of type `type`
+ * already opened as `kind` (FT_BINARY if none): self-extracting archives,
+ * PDFs and PEs at an offset (embedded.c). ENOMEM only. */
+vg_status embedded_walk(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftype type,
+                        enum ftype kind, const struct layer_ctx *lc);
 
 #endif

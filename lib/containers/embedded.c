@@ -1,0 +1,136 @@
+/*
+ * embedded.c - objects found inside a layer by ClamAV's type signatures
+ * (filetype_scan_embedded), opened as clamscan's cli_scanraw does:
+ *   - self-extracting archives: ZIP (the layer is read as a ZIP: the reader
+ *     finds the local headers wherever they are), CAB, RAR and 7z from the
+ *     signature's offset to the end;
+ *   - a PDF inside other data, from its offset;
+ *   - a PE inside a PE, ZIP or OLE2 layer, from its offset to the end,
+ *     when its headers parse and it is at most 40 MiB (MaxEmbeddedPE).
+ * A layer that already is a container of the same kind is not reopened.
+ */
+#include "containers/walk.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "containers/sniff.h"
+#include "formats/exe.h"
+
+#define MAX_EMBEDDED 64
+#define MAX_EMBEDDED_PE (40u << 20)
+
+/* Walk buf[off..len) as a container of kind, one level deeper. */
+static vg_status
+open_at(struct vg_scanner *sc, const uint8_t *buf, size_t len, size_t off, enum ftype type,
+        enum ftype kind, const struct layer_ctx *lc)
+{
+    struct walk w;
+    vg_status st;
+
+    walk_start(&w, sc, lc, buf + off, len - off, type, sniff_tag(kind));
+    if (walk_done(&w))
+        return w.err;
+    switch (kind) {
+    case FT_ZIP:
+        w.enc_name = "Zip";
+        st = zip_walk(&w);
+        break;
+    case FT_PDF:
+        w.enc_name = "PDF";
+        st = pdf_walk(&w);
+        break;
+    case FT_RAR:
+        w.enc_name = "RAR";
+        st = archive_walk(&w, kind);
+        break;
+    case FT_7Z:
+        w.enc_name = "7Zip";
+        st = archive_walk(&w, kind);
+        break;
+    default:
+        st = archive_walk(&w, kind);
+        break;
+    }
+    return st != VG_OK ? st : w.err;
+}
+
+/* A PE starting at off: scanned as a member when its headers parse. */
+static vg_status
+embedded_pe(struct vg_scanner *sc, const uint8_t *buf, size_t len, size_t off, enum ftype type,
+            const struct layer_ctx *lc)
+{
+    struct exe_info *x;
+    struct walk w;
+    struct member m;
+    char name[32];
+    int go, ok;
+    vg_status st;
+
+    if (len - off > MAX_EMBEDDED_PE || (x = malloc(sizeof(*x))) == NULL)
+        return len - off > MAX_EMBEDDED_PE ? VG_OK : VG_ENOMEM;
+    ok = pe_parse(buf + off, len - off, x) == 0;
+    free(x);
+    if (!ok)
+        return VG_OK;
+    walk_start(&w, sc, lc, buf, len, type, "PE");
+    snprintf(name, sizeof(name), "@%zu", off);
+    memset(&m, 0, sizeof(m));
+    m.name = name;
+    m.csize = m.usize = len - off;
+    if ((st = walk_announce(&w, &m, &go)) != VG_OK || !go)
+        return st != VG_OK ? st : w.err;
+    st = walk_scan(&w, &m, buf + off, len - off, 0);
+    return st != VG_OK ? st : w.err;
+}
+
+vg_status
+embedded_walk(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftype type,
+              enum ftype kind, const struct layer_ctx *lc)
+{
+    struct ft_embedded e[MAX_EMBEDDED];
+    enum ftype fin;
+    size_t n;
+    int zip_done = kind == FT_ZIP;
+    vg_status st = VG_OK;
+
+    if (type != FT_PE && type != FT_ZIP && type != FT_OLE2 && type != FT_BINARY)
+        return VG_OK;
+    n = filetype_scan_embedded(buf, len, type, e, MAX_EMBEDDED, &fin);
+    for (size_t i = 0; i < n && st == VG_OK; i++) {
+        size_t off = e[i].offset < len ? (size_t)e[i].offset : len;
+        if (off >= len)
+            continue;
+        switch (e[i].type) {
+        case FT_ZIPSFX:
+            if (!zip_done)
+                st = open_at(sc, buf, len, 0, type, FT_ZIP, lc);
+            zip_done = 1;
+            break;
+        case FT_CABSFX:
+            if (kind != FT_CAB)
+                st = open_at(sc, buf, len, off, type, FT_CAB, lc);
+            break;
+        case FT_RARSFX:
+            if (kind != FT_RAR)
+                st = open_at(sc, buf, len, off, type, FT_RAR, lc);
+            break;
+        case FT_7ZSFX:
+            if (kind != FT_7Z)
+                st = open_at(sc, buf, len, off, type, FT_7Z, lc);
+            break;
+        case FT_PDF:
+            if (kind != FT_PDF && off > 0)
+                st = open_at(sc, buf, len, off, type, FT_PDF, lc);
+            break;
+        case FT_PE:
+            if (off > 0)
+                st = embedded_pe(sc, buf, len, off, type, lc);
+            break;
+        default:
+            break;
+        }
+    }
+    return st;
+}
