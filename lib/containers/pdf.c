@@ -16,7 +16,9 @@
  * vigil does not decode (images, Crypt) ends the chain and what was
  * decoded so far is scanned. Names written with #xx escapes are decoded.
  * /JS strings, literal or hex, become members; so do those inside object
- * streams (/Type /ObjStm). An /Encrypt dictionary in a trailer or
+ * streams (/Type /ObjStm). A common name written with #xx escapes
+ * (/Fl#61teDecode) raises Heuristics.PDF.ObfuscatedNameObject unless
+ * heuristics are off, as in clamscan. An /Encrypt dictionary in a trailer or
  * cross-reference stream marks the document encrypted: its streams are
  * still scanned as they are, and Heuristics.Encrypted.PDF is raised when
  * VG_SCAN_ALERT_ENCRYPTED asks (clamscan also decrypts documents with an
@@ -46,6 +48,16 @@ struct pdf {
     size_t len;
     struct hdr *h;
     size_t nh;
+    int obfuscated;  /* a common name was written with #xx escapes */
+};
+
+/* Names whose escaped spelling clamscan reports as
+ * Heuristics.PDF.ObfuscatedNameObject. */
+static const char *const common_names[] = {
+    "AA", "AcroForm", "ASCII85Decode", "ASCIIHexDecode", "A85", "AHx", "CCITTFaxDecode",
+    "Crypt", "DCTDecode", "EmbeddedFile", "EmbeddedFiles", "Encrypt", "FlateDecode", "Fl",
+    "JavaScript", "JBIG2Decode", "JS", "Launch", "LZWDecode", "ObjStm", "OpenAction", "Page",
+    "RichMedia", "RunLengthDecode", "URI", "XFA", "Filter", "Length", "Type", "Names", "Action",
 };
 
 static int
@@ -426,6 +438,30 @@ js_strings(struct pdf *d, size_t from, size_t to, uint32_t num)
     return st;
 }
 
+/* Names in [from, to) spelled with #xx escapes that decode to a common
+ * name mark the document as obfuscated. */
+static void
+escaped_names(struct pdf *d, size_t from, size_t to)
+{
+    for (size_t i = from; i < to && !d->obfuscated; i++) {
+        char nm[64];
+        size_t p;
+        int esc = 0;
+        if (d->b[i] != '/')
+            continue;
+        for (p = i + 1; p < to && !is_delim(d->b[p]); p++)
+            esc |= d->b[p] == '#';
+        if (!esc)
+            continue;
+        p = i + 1;
+        name(d->b, to, &p, nm, sizeof(nm));
+        for (size_t k = 0; k < sizeof(common_names) / sizeof(common_names[0]); k++)
+            if (strcmp(nm, common_names[k]) == 0)
+                d->obfuscated = 1;
+        i = p - 1;
+    }
+}
+
 /* One object: its dictionary, its stream. Returns where the next object
  * search starts. */
 static size_t
@@ -445,6 +481,7 @@ object(struct pdf *d, size_t i, vg_status *st)
         end = (size_t)(q - b);
     q = find(b, h->body, end, "stream");
     dend = q ? (size_t)(q - b) : end;
+    escaped_names(d, h->body, dend);
     *st = js_strings(d, h->body, dend, h->num);
     if (*st != VG_OK || q == NULL)
         return end;
@@ -484,7 +521,7 @@ have:
             name(b, dend, &tp, tn, sizeof(tn));
         }
         if (!strcmp(tn, "ObjStm")) {
-            struct pdf inner = {d->w, out.p, out.len, NULL, 0};
+            struct pdf inner = {d->w, out.p, out.len, NULL, 0, 0};
             *st = js_strings(&inner, 0, out.len, h->num);
         }
     }
@@ -521,7 +558,7 @@ encrypted(const struct pdf *d)
 vg_status
 pdf_walk(struct walk *w)
 {
-    struct pdf d = {w, w->buf, w->len, NULL, 0};
+    struct pdf d = {w, w->buf, w->len, NULL, 0, 0};
     vg_status st = VG_OK;
     size_t resume = 0;
 
@@ -536,6 +573,9 @@ pdf_walk(struct walk *w)
             continue; /* an "obj" inside the previous stream's data */
         resume = object(&d, i, &st);
     }
+    /* as clamscan, once the objects have been extracted */
+    if (st == VG_OK && d.obfuscated)
+        st = walk_heuristic(w, "Heuristics.PDF.ObfuscatedNameObject");
     free(d.h);
     return st;
 }

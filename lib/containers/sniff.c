@@ -43,6 +43,8 @@ sniff_container(const uint8_t *buf, size_t len, enum ftype type)
         return FT_CPIO;
     case FT_HWPOLE2:
         return FT_OLE2;
+    case FT_MHTML:
+        return FT_MAIL;
     case FT_GZIP:
     case FT_BZIP2:
     case FT_XZ:
