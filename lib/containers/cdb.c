@@ -7,7 +7,10 @@
  *   FileSizeInContainer / FileSizeReal  the member's stored and declared sizes;
  *   IsEncrypted     the member's flag;
  *   FilePos         its position in the container;
- *   Res1            the CRC-32, compared only for ZIP and RAR containers.
+ *   Res1            the CRC-32 is documented for ZIP and RAR, but clamscan
+ *                   1.4.6 never reads it from the line (cli_loadcdb skips
+ *                   the field), so a rule's CRC never excludes a member;
+ *                   vigil follows, so that verdicts agree.
  * A range x-y bounds the value; as in clamscan a bound of 0 is no bound.
  * The name regexes are PCRE2, compiled on first use and shared by threads.
  */
@@ -78,10 +81,6 @@ cdb_match(struct vg_scanner *sc, enum ftype ctype, uint64_t clen, const struct m
             if (c->ctype != UINT32_MAX && c->ctype != (uint32_t)ctype)
                 continue;
             if (c->encrypted >= 0 && c->encrypted != (m->encrypted != 0))
-                continue;
-            if (c->res1.lo <= c->res1.hi && c->res1.lo != 0 &&
-                (c->ctype == (uint32_t)FT_ZIP || c->ctype == (uint32_t)FT_RAR) &&
-                c->res1.lo != (uint64_t)m->crc)
                 continue;
             if (!in_range(&c->csize, clen) || !in_range(&c->fsize_c, m->csize) ||
                 !in_range(&c->fsize_r, m->usize) || !in_range(&c->fpos, pos) ||
