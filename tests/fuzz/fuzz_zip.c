@@ -1,0 +1,14 @@
+/*
+ * fuzz_zip.c - the zip reader (lib/containers/zip.c) on hostile bytes,
+ * walked as a container with its members scanned (small limits).
+ */
+#include "fuzz_walkctx.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_walk_as(data, size, FT_ZIP, zip_walk);
+    return 0;
+}

@@ -1,0 +1,171 @@
+"""make_container_seeds.py - writes the seed corpora of the container fuzz
+targets (tests/fuzz/corpus/fuzz_{zip,ole2,vba,pdf,mime,htmlnorm,archive,
+decoders,walk}/) from the test generators and the standard tools. Run it
+from the repository root; it only adds seeds (named seed-*), it never
+touches crash regressions kept beside them.
+"""
+import base64
+import gzip
+import io
+import os
+import struct
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "cli", "lib"))
+import bombs  # noqa: E402
+import ole2gen  # noqa: E402
+
+MARK = b"VIGIL-CONTAINER-TEST"
+BODY = b"seed " + MARK + b" " + b"." * 100
+
+
+def put(target, name, data):
+    d = os.path.join(HERE, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "seed-" + name), "wb") as f:
+        f.write(data)
+
+
+def tool(argv, data=None):
+    return subprocess.run(argv, input=data, capture_output=True, check=True).stdout
+
+
+def small_zip(method=zipfile.ZIP_DEFLATED):
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w", method) as z:
+        z.writestr("a/m.exe", BODY)
+        z.writestr("b.txt", b"hello " * 20)
+    return b.getvalue()
+
+
+def pdf(objs):
+    out = bytearray(b"%PDF-1.4\n")
+    for i, (d, s) in enumerate(objs, 1):
+        out += b"%d 0 obj\n" % i + d
+        if s is not None:
+            out += b"\nstream\n" + s + b"\nendstream"
+        out += b"\nendobj\n"
+    out += b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    return bytes(out)
+
+
+def main():
+    # zip
+    put("fuzz_zip", "deflate.zip", small_zip())
+    put("fuzz_zip", "stored.zip", small_zip(zipfile.ZIP_STORED))
+    put("fuzz_zip", "bzip2.zip", small_zip(zipfile.ZIP_BZIP2))
+    put("fuzz_zip", "lzma.zip", small_zip(zipfile.ZIP_LZMA))
+    put("fuzz_zip", "overlap.zip", bombs.overlap_zip(8, 256))
+    put("fuzz_zip", "quine.zip", bombs.quine_zip())
+    put("fuzz_zip", "zip64.zip", bombs.zip_bytes([bombs.Entry("z.bin", comp=bombs.zeros_deflate(1 << 16),
+                                                              crc=bombs.zeros_crc(1 << 16),
+                                                              usize=0xFFFFFFFF + 1)]))
+    # OLE2 and VBA
+    src = 'Attribute VB_Name = "M"\r\nSub AutoOpen()\r\n MsgBox "%s"\r\nEnd Sub\r\n' % MARK.decode()
+    st = ole2gen.vba_project({"M": src})
+    st["WordDocument"] = b"\xec\xa5" + b"\0" * 600
+    macro = ole2gen.compound(st)
+    put("fuzz_ole2", "macro.doc", macro)
+    pkg = (struct.pack("<H", 2) + b"m\0C:\\m\0" + struct.pack("<HH", 0, 3) + struct.pack("<I", 5) +
+           b"C:\\m\0" + struct.pack("<I", len(BODY)) + BODY)
+    ole10 = ole2gen.compound({"\x01Ole10Native": struct.pack("<I", len(pkg)) + pkg})
+    put("fuzz_ole2", "ole10.doc", ole10)
+    obj = zlib.compress(ole10)
+    rec = struct.pack("<HHI", 0x10, 0x1011, 4 + len(obj)) + struct.pack("<I", len(ole10)) + obj
+    put("fuzz_ole2", "object.ppt", ole2gen.compound({"PowerPoint Document": rec}))
+    put("fuzz_ole2", "bigstream.doc", ole2gen.compound({"Big": BODY * 40, "Small": BODY}))
+    put("fuzz_vba", "module", ole2gen.ovba_compress(src.encode() + b"aaaaaaaaaaaaaaa"))
+    put("fuzz_vba", "dir", st["Macros/VBA/dir"])
+    # PDF
+    cat = (b"<< /Type /Catalog >>", None)
+    put("fuzz_pdf", "flate.pdf", pdf([cat, (b"<< /Length %d /Filter /FlateDecode >>" %
+                                            len(zlib.compress(BODY)), zlib.compress(BODY))]))
+    put("fuzz_pdf", "chain.pdf", pdf([cat, (b"<< /Filter [/AHx /Fl] >>",
+                                            zlib.compress(BODY).hex().encode() + b">")]))
+    put("fuzz_pdf", "a85.pdf", pdf([cat, (b"<< /Filter /A85 >>", base64.a85encode(BODY, adobe=True)[2:])]))
+    put("fuzz_pdf", "js.pdf", pdf([cat, (b"<< /S /JavaScript /JS (app.alert\\('x'\\)\\101) >>", None),
+                                   (b"<< /JS <41424344> >>", None)]))
+    put("fuzz_pdf", "objstm.pdf", pdf([cat, (b"<< /Type /ObjStm /Length 4 0 R >>",
+                                             b"1 0 << /JS (x) >>"), (b"17", None)]))
+    put("fuzz_pdf", "encrypt.pdf", pdf([cat]) + b"trailer\n<< /Encrypt 2 0 R >>\n")
+    put("fuzz_pdf", "escaped.pdf", pdf([cat, (b"<< /Fl#61teDecode 1 >>", None)]))
+    # mail
+    b64 = base64.encodebytes(BODY)
+    mail = (b"From: a@b\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"XX\"\n\n"
+            b"--XX\nContent-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\n"
+            b"soft=\nbreak =41\n--XX\nContent-Type: application/octet-stream; name=\"a.exe\"\n"
+            b"Content-Transfer-Encoding: base64\n\n" + b64 +
+            b"--XX\nContent-Type: message/rfc822\n\nFrom: c@d\n\nbegin 644 u.bin\n" +
+            __import__("binascii").b2a_uu(BODY[:45]) + b"`\nend\n--XX--\n")
+    put("fuzz_mime", "multipart.eml", mail)
+    put("fuzz_mime", "mbox", b"From x Thu Jan  1 00:00:00 2026\n" + mail +
+        b"\nFrom y Thu Jan  1 00:00:00 2026\nSubject: s\n\nbody\n")
+    # HTML
+    page = (b"<HTML><!-- c --><body onload='x()'>Text &amp; &#65;<a href=\"data:text/plain;base64," +
+            base64.b64encode(BODY) + b"\">x</a><script>var a='b';</script><img src=data:,%41%42>"
+            b"</body></html>")
+    put("fuzz_htmlnorm", "page.html", page)
+    put("fuzz_htmlnorm", "unterminated.html", b"<a href='x <script> if (a<b) { x('</sc') }")
+    # archives (first byte picks the kind, see fuzz_archive.c)
+    with tempfile.TemporaryDirectory() as t:
+        p = os.path.join(t, "m.txt")
+        with open(p, "wb") as f:
+            f.write(BODY)
+        tb = io.BytesIO()
+        with tarfile.open(fileobj=tb, mode="w", format=tarfile.USTAR_FORMAT) as tf:
+            tf.add(p, "m.txt")
+        tarb = tb.getvalue()
+        put("fuzz_archive", "gz", b"\x00" + gzip.compress(tarb))
+        put("fuzz_archive", "bz2", b"\x01" + tool(["bzip2", "-c"], BODY))
+        put("fuzz_archive", "xz", b"\x02" + tool(["xz", "-c"], BODY))
+        put("fuzz_archive", "zst", b"\x03" + tool(["zstd", "-c", "-q"], BODY))
+        tool(["7z", "a", "-bd", "-bso0", os.path.join(t, "m.7z"), p])
+        with open(os.path.join(t, "m.7z"), "rb") as f:
+            put("fuzz_archive", "7z", b"\x04" + f.read())
+        put("fuzz_archive", "tar", b"\x06" + tarb)
+        cpio = subprocess.run(["cpio", "--quiet", "-o", "-H", "newc"], input=b"m.txt\n", cwd=t,
+                              capture_output=True, check=True).stdout
+        put("fuzz_archive", "cpio", b"\x09" + cpio)
+        put("fuzz_archive", "ar", b"\x0a!<arch>\nm.txt/          0           0     0     644     %-10d`\n"
+            % len(BODY) + BODY)
+        put("fuzz_walk", "tar.gz", gzip.compress(tarb))
+    szdd = b"SZDD\x88\xf0\x27\x33A\0" + struct.pack("<I", 16) + b"\xff" + b"ABCDEFGH" + b"\x00\x00\xf0"
+    put("fuzz_archive", "szdd", bytes([12]) + szdd)
+    tnef = struct.pack("<IH", 0x223E9F78, 1) + b"\x02" + struct.pack("<II", 0x00018010, 4) + b"a.ex" + \
+        b"\0\0" + b"\x02" + struct.pack("<II", 0x0006800F, len(BODY)) + BODY + b"\0\0"
+    put("fuzz_archive", "tnef", bytes([14]) + tnef)
+    put("fuzz_archive", "rtf", bytes([15]) + b"{\\rtf1{\\object{\\*\\objdata 01050000020000000800000050616"
+        b"36b616765000000000000000000050000004142434445}}}")
+    sis = bytearray(0x100)
+    struct.pack_into("<IIII", sis, 0, 0x10000000, 0x10003A12, 0x10000419, 0)
+    struct.pack_into("<HH", sis, 0x12, 1, 1)
+    struct.pack_into("<H", sis, 0x24, 9)
+    struct.pack_into("<I", sis, 0x34, 0x60)
+    struct.pack_into("<IIIIIIIIIII", sis, 0x60, 0, 0, 0, 2, 0xA0, 0, 0, 8, 0xC0, 8, 0)
+    sis[0xA0:0xA2] = b"m\0"
+    sis[0xC0:0xC8] = b"12345678"
+    put("fuzz_archive", "sis", bytes([16]) + bytes(sis))
+    # decoders (first byte picks the decoder, see fuzz_decoders.c)
+    put("fuzz_decoders", "ahx", b"\x02" + BODY.hex().encode() + b">")
+    put("fuzz_decoders", "a85", b"\x03" + base64.a85encode(BODY, adobe=True))
+    put("fuzz_decoders", "b64", b"\x06" + b64)
+    put("fuzz_decoders", "uu", b"\x08" + __import__("binascii").b2a_uu(BODY[:45]) + b"`\nend\n")
+    put("fuzz_decoders", "zlib", b"\x0a" + zlib.compress(BODY))
+    put("fuzz_decoders", "deflate", b"\x00" + zlib.compress(BODY * 50)[2:-4])
+    # the whole pipeline
+    put("fuzz_walk", "zip", small_zip())
+    put("fuzz_walk", "macro.doc", macro)
+    put("fuzz_walk", "mail.eml", mail)
+    put("fuzz_walk", "page.html", page)
+    put("fuzz_walk", "flate.pdf", pdf([cat, (b"<< /Filter /FlateDecode >>", zlib.compress(small_zip()))]))
+    put("fuzz_walk", "szdd", szdd)
+    put("fuzz_walk", "tnef", tnef)
+
+
+main()
