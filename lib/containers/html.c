@@ -47,10 +47,10 @@ html_walk(struct walk *w)
     for (size_t i = 0; i < h.nuri && st == VG_OK && !walk_done(w); i++) {
         struct member m;
         struct sink s;
-        char nm[24];
+        char nm[32];
         int go;
 
-        snprintf(nm, sizeof(nm), "data%zu", i);
+        snprintf(nm, sizeof(nm), "data%u", (unsigned)i);
         memset(&m, 0, sizeof(m));
         m.name = nm;
         m.csize = h.uri[i].len;

@@ -21,6 +21,10 @@ import bombs  # noqa: E402
 import cscan  # noqa: E402
 
 RSS_LIMIT_KB = 256 * 1024
+# Under ASan the allocator keeps freed memory in quarantine and adds shadow
+# memory: peak RSS says nothing about the product there, so it is printed
+# but only asserted in a normal build.
+SANITIZED = os.environ.get("VG_SANITIZE", "").upper() in ("ON", "1", "TRUE", "YES")
 
 
 def measure(w, label, path, args=(), expect_limits=(), expect_names=()):
@@ -31,7 +35,8 @@ def measure(w, label, path, args=(), expect_limits=(), expect_names=()):
     print("%-28s %-10s %6.2f s %7d KiB  incomplete=%s matches=%s" %
           (label, status, secs, rss, ",".join(lim) or "-", ",".join(nm) or "-"))
     w.check(status in ("incomplete", "infected"), "%s: not reported clean (%s)" % (label, status))
-    w.check(rss <= RSS_LIMIT_KB, "%s: peak RSS %d KiB <= 256 MiB" % (label, rss))
+    if not SANITIZED:
+        w.check(rss <= RSS_LIMIT_KB, "%s: peak RSS %d KiB <= 256 MiB" % (label, rss))
     w.check(not left, "%s: no temporary files left (%s)" % (label, left[:3]))
     for l in expect_limits:
         w.check(l in lim, "%s: limit %s reported" % (label, l))
