@@ -39,7 +39,9 @@ def measure(w, label, path, args=(), expect_limits=(), expect_names=()):
         w.check(rss <= RSS_LIMIT_KB, "%s: peak RSS %d KiB <= 256 MiB" % (label, rss))
     w.check(not left, "%s: no temporary files left (%s)" % (label, left[:3]))
     for l in expect_limits:
-        w.check(l in lim, "%s: limit %s reported" % (label, l))
+        # a tuple: any of these (which one a slow machine hits first varies)
+        alts = l if isinstance(l, tuple) else (l,)
+        w.check(any(a in lim for a in alts), "%s: limit %s reported" % (label, "/".join(alts)))
     for n in expect_names:
         w.check(n in nm, "%s: alert %s" % (label, n))
     return rec
@@ -89,7 +91,7 @@ def main():
         ov = w.write("overlap.zip", bombs.overlap_zip(20, 64 << 20))
         measure(w, "overlap", ov, expect_names=("Heuristics.Zip.OverlappingFiles",))
         measure(w, "overlap, no heuristics", ov, ["--heuristic-alerts=no"],
-                expect_limits=("MaxScanSize",))
+                expect_limits=(("MaxScanSize", "MaxScanTime"),))
         measure(w, "4GiB member (zip64)", w.write("big.zip", bombs.big_member_zip()),
                 expect_limits=("MaxFileSize",))
         measure(w, "4GiB gzip stream", w.write("big.gz", bombs.zeros_gzip((4 << 30) + 1)),
