@@ -38,11 +38,11 @@ scan: build
 # The whole suite, then again under ASan+UBSan (the label "slow" holds the
 # cases that would only re-measure the same code more slowly).
 test: test-deps build build-asan
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE 'fuzz-long|bench'
-	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -LE 'fuzz-long|bench|no-asan'
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE 'fuzz-long|bench|containers'
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -LE 'fuzz-long|bench|no-asan|containers'
 
 test-fast: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE 'fuzz-long|bench|slow'
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE 'fuzz-long|bench|slow|containers'
 
 fuzz:
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVG_FUZZ=ON

@@ -11,6 +11,9 @@ int cmd_scan(int argc, char **argv);   /* cmd_scan.c: clamscan-compatible scanne
 int cmd_db(int argc, char **argv);     /* cmd_db.c: compile, info, keygen, publish, rollback */
 int cmd_update(int argc, char **argv); /* cmd_update.c: signed updates from mirrors */
 
+int db_compile_main(int argc, char **argv); /* db_compile.c */
+int db_info_main(int argc, char **argv);    /* db_compile.c */
+
 /* The database used when none is given: $VIGIL_DB, else the image built in
  * the build tree (for `make scan`), else the installed default. Static. */
 const char *cli_default_db(void);

@@ -14,6 +14,7 @@
 #include <vigil/vigil.h>
 
 #include "cmds.h"
+#include "dclient.h"
 
 #ifndef VG_DEFAULT_DB
 #define VG_DEFAULT_DB "/usr/local/share/vigil/default.vgdb"
@@ -54,15 +55,23 @@ usage(FILE *f)
 int
 main(int argc, char **argv)
 {
-    const char *cmd;
+    const char *cmd, *self = strrchr(argv[0], '/');
 
+    /* installed as (or linked to) "vigildscan": the daemon client directly */
+    if (strcmp(self ? self + 1 : argv[0], "vigildscan") == 0)
+        return dclient_main(argc, argv);
     if (argc < 2) {
         usage(stderr);
         return 2;
     }
     cmd = argv[1];
-    if (strcmp(cmd, "scan") == 0)
+    if (strcmp(cmd, "scan") == 0) {
+        /* `vigil scan --daemon ...` is a clamdscan-like client of vigild */
+        for (int k = 2; k < argc; k++)
+            if (strcmp(argv[k], "--daemon") == 0)
+                return dclient_main(argc - 1, argv + 1);
         return cmd_scan(argc - 1, argv + 1);
+    }
     if (strcmp(cmd, "db") == 0)
         return cmd_db(argc - 1, argv + 1);
     if (strcmp(cmd, "update") == 0)
