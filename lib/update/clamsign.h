@@ -42,10 +42,12 @@ vg_status clamsign_parse(const uint8_t *sign, size_t len, clamsign_line_fn fn, v
  * means vigil's installed certificate directory).
  *   VG_OK            a line verified; signer (if not NULL) gets the signer's CN
  *   VG_EUNSUPPORTED  no line applies to this engine (unknown format, FLEVEL
- *                    range, type): the caller falls back to the legacy dsig
+ *                    range, type), or cert_path is NULL and vigil's installed
+ *                    certificates are missing: the caller falls back to the
+ *                    legacy dsig
  *   VG_ESIGNATURE    a signature did not verify: reject the file
  *   VG_EFORMAT       the .sign file is malformed: reject the file
- *   VG_ENOENT/EIO    the CA certificates could not be read
+ *   VG_ENOENT/EIO    the CA certificates given could not be read
  * `what` names the signed file in messages.
  */
 vg_status clamsign_verify(const uint8_t *data, size_t len, const uint8_t *sign, size_t signlen,

@@ -61,11 +61,15 @@ installed(struct upd *u, const char *db, struct dbset *set, uint32_t *version, v
     vg_status st;
 
     *version = 0;
-    snprintf(name, sizeof(name), "%s.cld", db);
-    if ((f = gen_find(&u->in.curgen, name)) == NULL || strcmp(f->kind, "clamav") != 0)
-        return VG_OK;
+    snprintf(name, sizeof(name), "%s.cld-base", db); /* beside a compiled <db>.vgdb */
+    if ((f = gen_find(&u->in.curgen, name)) == NULL || strcmp(f->kind, "clamav") != 0) {
+        snprintf(name, sizeof(name), "%s.cld", db);
+        if ((f = gen_find(&u->in.curgen, name)) == NULL || strcmp(f->kind, "clamav") != 0)
+            return VG_OK;
+    }
     if ((st = file_read_at(u->in.curfd, name, CVD_MAX_FILE, &data, &len, err)) != VG_OK)
         return st;
+    snprintf(name, sizeof(name), "%s.cld", db);
     st = cvd_unpack(data, len, name, NULL, 0, NULL, set, &h, err);
     free(data);
     if (st != VG_OK) {

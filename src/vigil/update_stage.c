@@ -166,7 +166,7 @@ compile_shard(struct upd *u, const struct shard_ent *s, const struct dbset *set,
     st = dbset_write_dir(set, src, err);
     if (st == VG_OK) {
         paths[0] = src;
-        st = vg_db_compile(paths, 1, 0, s->name, out, err);
+        st = vg_db_compile(paths, 1, VG_LOAD_OFFICIAL, s->name, out, err);
     }
     install_rmtree_at(u->in.stagefd, srcname);
     if (st != VG_OK) {
@@ -206,6 +206,53 @@ out:
     return st;
 }
 
+/*
+ * A verified ClamAV database: compiled into <db>.vgdb, with the .cld kept
+ * beside it as <db>.cld-base (a name no loader reads) for the next cdiff;
+ * or, in sources mode or when this engine cannot compile it, the .cld
+ * itself, which the engine, clamd and clamscan load.
+ */
+static vg_status
+stage_clamav(struct upd *u, const struct clamav_result *r, int *sources, vg_err *err)
+{
+    char stage[PATH_MAX], dir[PATH_MAX + 80], src[PATH_MAX + 160], out[PATH_MAX + 80], srcdir[64], cld[64],
+        base[80], vgdb[64];
+    char key[GEN_KEY_MAX];
+    const char *paths[1];
+    vg_status st = VG_EUNSUPPORTED;
+
+    snprintf(key, sizeof(key), "%s-%u", r->name, r->version);
+    snprintf(cld, sizeof(cld), "%s.cld", r->name);
+    if (!*sources) {
+        install_stage_path(&u->in, stage, sizeof(stage));
+        snprintf(srcdir, sizeof(srcdir), ".src-%s", r->name);
+        snprintf(vgdb, sizeof(vgdb), "%s.vgdb", r->name);
+        snprintf(dir, sizeof(dir), "%s/%s", stage, srcdir);
+        snprintf(src, sizeof(src), "%s/%s", dir, cld);
+        snprintf(out, sizeof(out), "%s/%s", stage, vgdb);
+        if (mkdirat(u->in.stagefd, srcdir, 0700) != 0)
+            return err_set(err, err_from_errno(errno), "%s/%s: %s", stage, srcdir, strerror(errno));
+        if ((st = file_write_atomic(dir, cld, r->cld.p, r->cld.len, 0600, err)) == VG_OK) {
+            paths[0] = src;
+            st = vg_db_compile(paths, 1, 0, r->name, out, err);
+        }
+        install_rmtree_at(u->in.stagefd, srcdir);
+        if (st == VG_EUNSUPPORTED) {
+            fprintf(stderr, "vigil update: this engine cannot compile %s (%s); installing it as it is\n", cld,
+                    err->msg);
+        } else if (st != VG_OK) {
+            unlinkat(u->in.stagefd, vgdb, 0);
+            return st;
+        } else {
+            snprintf(base, sizeof(base), "%s-base", cld);
+            if ((st = install_adopt(&u->in, vgdb, "clamav", key, err)) != VG_OK)
+                return st;
+            return install_write(&u->in, base, r->cld.p, r->cld.len, "clamav", key, err);
+        }
+    }
+    return install_write(&u->in, cld, r->cld.p, r->cld.len, "clamav", key, err);
+}
+
 vg_status
 update_stage(struct upd *u, char *newgen, size_t newgen_size, vg_err *err)
 {
@@ -223,14 +270,8 @@ update_stage(struct upd *u, char *newgen, size_t newgen_size, vg_err *err)
             return st;
     }
     for (size_t i = 0; i < u->ncl; i++) {
-        char name[64], key[GEN_KEY_MAX];
-
-        if (!u->cl[i].changed)
-            continue;
-        snprintf(name, sizeof(name), "%s.cld", u->cl[i].name);
-        snprintf(key, sizeof(key), "%s-%u", u->cl[i].name, u->cl[i].version);
-        if ((st = install_write(&u->in, name, u->cl[i].cld.p, u->cl[i].cld.len, "clamav", key, err)) != VG_OK)
-            return st;
+        if (u->cl[i].changed && (st = stage_clamav(u, &u->cl[i], &sources, err)) != VG_OK)
+            return err_prefix(err, st, u->cl[i].name);
     }
     return install_commit(&u->in, mversion, newgen, newgen_size, err);
 }

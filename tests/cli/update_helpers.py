@@ -206,8 +206,8 @@ class Clamd:
         return self.command(b"zPING\0") == "PONG"
 
     def command(self, cmd):
+        s = socket.socket(socket.AF_UNIX)
         try:
-            s = socket.socket(socket.AF_UNIX)
             s.settimeout(30)
             s.connect(self.sock)
             s.sendall(cmd)
@@ -219,10 +219,11 @@ class Clamd:
                 out += d
                 if b"\0" in d:
                     break
-            s.close()
             return out.rstrip(b"\0").decode()
         except OSError:
             return None
+        finally:
+            s.close()
 
     def scan(self, path):
         return self.command(b"zSCAN " + path.encode() + b"\0")
