@@ -6,7 +6,7 @@
  *                [--clamav-mirror URL | --clamav-from DIR] [--clamav-db NAME]...
  *                [--clamav-certs PATH] [--clamav-max-age DAYS]
  *                [--timeout SECONDS] [--format vgdb|sources] [--force]
- *                [--notify-clamd SOCKET]
+ *                [--notify-clamd SOCKET]...
  *
  * Order: load what the client trusts (pinned root, trust state); lock and
  * read the installed generation; fetch and verify from the vigil mirrors
@@ -54,7 +54,8 @@ usage(FILE *f)
             "  --timeout SECONDS      limit for each download (default 300)\n"
             "  --format vgdb|sources  compile database images (default) or install signature sources\n"
             "  --force                reinstall the current release\n"
-            "  --notify-clamd SOCKET  send RELOAD to the daemon on this Unix socket after installing\n");
+            "  --notify-clamd SOCKET  send RELOAD to the daemon (vigild, clamd) on this Unix socket after\n"
+            "                         installing; repeatable\n");
 }
 
 static vg_status
@@ -149,7 +150,13 @@ parse_args(int argc, char **argv, struct update_opts *o, char *dbdir, size_t dbs
             }
             break;
         case 'x': o->force = 1; break;
-        case 'n': o->notify_socket = optarg; break;
+        case 'n':
+            if (o->nnotify == UPD_MAX_NOTIFY) {
+                fprintf(stderr, "vigil update: too many --notify-clamd sockets\n");
+                return 2;
+            }
+            o->notify[o->nnotify++] = optarg;
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -308,11 +315,11 @@ cmd_update(int argc, char **argv)
         goto out;
     }
     hook_pause("reload");
-    if (newgen[0] && o.notify_socket) {
-        if (notify_reload(o.notify_socket, 10000, &err) != VG_OK)
+    for (size_t i = 0; newgen[0] && i < o.nnotify; i++) {
+        if (notify_reload(o.notify[i], 10000, &err) != VG_OK)
             fprintf(stderr, "vigil update: the database was installed, but the daemon was not told: %s\n", err.msg);
         else
-            printf("vigil update: %s is reloading\n", o.notify_socket);
+            printf("vigil update: %s is reloading\n", o.notify[i]);
     }
     rc = failed ? 1 : 0;
 out:

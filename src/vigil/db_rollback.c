@@ -25,7 +25,8 @@ db_rollback_main(int argc, char **argv)
                                          {"db-dir", required_argument, NULL, 'd'},
                                          {"notify-clamd", required_argument, NULL, 'n'},
                                          {NULL, 0, NULL, 0}};
-    const char *state = VG_STATE_DIR, *dbdir = NULL, *sock = NULL;
+    const char *state = VG_STATE_DIR, *dbdir = NULL, *socks[8];
+    size_t nsock = 0;
     char path[PATH_MAX + 8], now[64];
     vg_err err = {{0}};
     int c;
@@ -35,7 +36,13 @@ db_rollback_main(int argc, char **argv)
         switch (c) {
         case 's': state = optarg; break;
         case 'd': dbdir = optarg; break;
-        case 'n': sock = optarg; break;
+        case 'n':
+            if (nsock == sizeof(socks) / sizeof(socks[0])) {
+                fprintf(stderr, "vigil db rollback: too many --notify-clamd sockets\n");
+                return 2;
+            }
+            socks[nsock++] = optarg;
+            break;
         default:
             fprintf(stderr, "usage: vigil db rollback [--state DIR | --db-dir DIR] [--notify-clamd SOCKET]\n");
             return 2;
@@ -54,9 +61,11 @@ db_rollback_main(int argc, char **argv)
         return 1;
     }
     printf("vigil db rollback: %s/current is now %s\n", dbdir, now);
-    if (sock && notify_reload(sock, 10000, &err) != VG_OK) {
-        fprintf(stderr, "vigil db rollback: the daemon was not told: %s\n", err.msg);
-        return 1;
+    for (size_t i = 0; i < nsock; i++) {
+        if (notify_reload(socks[i], 10000, &err) != VG_OK) {
+            fprintf(stderr, "vigil db rollback: the daemon was not told: %s\n", err.msg);
+            return 1;
+        }
     }
     return 0;
 }

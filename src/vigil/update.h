@@ -24,6 +24,7 @@
 
 #define UPD_MAX_MIRRORS 16
 #define UPD_MAX_CLAMAV 16
+#define UPD_MAX_NOTIFY 8
 
 struct update_opts {
     const char *state_dir;          /* pinned root and trust state */
@@ -38,7 +39,8 @@ struct update_opts {
     int64_t clamav_max_age;         /* refuse ClamAV databases older than this (s); 0 = off */
     int sources;                    /* install signature sources, do not compile */
     int force;                      /* reinstall even if nothing is new */
-    const char *notify_socket;      /* clamd-protocol socket to send RELOAD to */
+    const char *notify[UPD_MAX_NOTIFY]; /* clamd-protocol sockets to send RELOAD to */
+    size_t nnotify;
     struct fetch_opts fetch;
 };
 

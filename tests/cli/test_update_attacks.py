@@ -3,7 +3,7 @@ serving a good repository and a malicious mirror for each attack of the
 TUF threat model. Every attack must be refused with a message naming it,
 leave the installed database and the trust state byte-identical, and leave
 the running daemon (Debian's clamd, loading what vigil installs) on its old
-database. Good updates, key rotation, mirror failover and rollback are
+database; so must vigild, the project's own daemon. Good updates, key rotation, mirror failover and rollback are
 checked too.
 """
 import hashlib
@@ -99,9 +99,12 @@ class Attacks(unittest.TestCase):
                "--mirror", cls.nginx.url("r2")], check=0)
         cls.db = os.path.join(cls.state, "db")
         cls.clamd = H.Clamd(cls.base, os.path.join(cls.db, "current"))
+        cls.vigild = H.Vigild(cls.base, os.path.join(cls.db, "current"))
+        cls.daemons = (cls.clamd, cls.vigild)
 
     @classmethod
     def tearDownClass(cls):
+        cls.vigild.stop()
         cls.clamd.stop()
         cls.nginx.stop()
         shutil.rmtree(cls.base, ignore_errors=True)
@@ -119,7 +122,8 @@ class Attacks(unittest.TestCase):
     def update(self, mirrors, env=None, extra=(), state=None, notify=True):
         args = ["update", "--state", state or self.state, "--format", "sources"]
         if notify:
-            args += ["--notify-clamd", self.clamd.sock]
+            for dmn in self.daemons:
+                args += ["--notify-clamd", dmn.sock]
         for m in mirrors:
             args += ["--mirror", m]
         return H.run(args + list(extra), env=env)
@@ -128,21 +132,22 @@ class Attacks(unittest.TestCase):
         """The attack is refused, names itself, and changes nothing."""
         state = state or self.state
         before = H.snapshot(state)
-        log_before = self.clamd.log()
+        logs_before = [dmn.log() for dmn in self.daemons]
         rc, out, err = self.update([mirror], env=env, extra=extra, state=state)
         self.assertEqual(rc, 1, "attack was not refused:\n" + out + err)
         self.assertIn(message, err)
         self.assertEqual(H.snapshot(state), before, "installed database or trust state changed")
-        self.assertEqual(self.clamd.log(), log_before, "the daemon was disturbed")
+        self.assertEqual([dmn.log() for dmn in self.daemons], logs_before, "a daemon was disturbed")
         if state == self.state:
             # Release 2 detects B but not C (C arrives with release 3).
-            self.assertTrue(self.detects("B"))
-            self.assertTrue(self.clamd.scan(self.repo.samples["C"]).endswith(": OK"))
+            for dmn in self.daemons:
+                self.assertTrue(self.detects("B", dmn))
+                self.assertTrue(dmn.scan(self.repo.samples["C"]).endswith(": OK"))
         return err
 
-    def detects(self, name):
-        """clamd reports sample `name` (as Vigil.Test.<name>, unofficial)."""
-        res = self.clamd.scan(self.repo.samples[name]) or ""
+    def detects(self, name, dmn):
+        """The daemon reports sample `name` (as Vigil.Test.<name>, unofficial)."""
+        res = dmn.scan(self.repo.samples[name]) or ""
         return "Vigil.Test.%s" % name in res and res.endswith("FOUND")
 
     def key_id(self, k):
@@ -339,21 +344,25 @@ class Attacks(unittest.TestCase):
         good_gets = [l for l in log.split("\n") if " /r3/shards/" in l]
         self.assertEqual(len(good_gets), 1, log)          # only daily changed
         self.assertIn("/r3/shards/daily-", good_gets[0])
-        H.wait_for(lambda: self.detects("C"), "clamd to reload release 3", limit=600)
+        for dmn in self.daemons:
+            H.wait_for(lambda: self.detects("C", dmn), "daemon to reload release 3", limit=600)
         H.check_generation(os.path.join(self.db, "current"))
         # Up to date now.
         rc, out, err = self.update([self.nginx.url("r3")])
         self.assertEqual(rc, 0, out + err)
         self.assertIn("up to date", out)
         # Rollback: release 2 again, and it is not reinstalled over the rollback.
-        rc, out, err = H.run(["db", "rollback", "--state", self.state, "--notify-clamd", self.clamd.sock])
+        rc, out, err = H.run(["db", "rollback", "--state", self.state, "--notify-clamd", self.clamd.sock,
+                              "--notify-clamd", self.vigild.sock])
         self.assertEqual(rc, 0, out + err)
-        H.wait_for(lambda: (self.clamd.scan(self.repo.samples["C"]) or "").endswith(": OK"),
-                   "clamd to reload release 2", limit=600)
+        for dmn in self.daemons:
+            H.wait_for(lambda: (dmn.scan(self.repo.samples["C"]) or "").endswith(": OK"),
+                       "daemon to reload release 2", limit=600)
         rc, out, err = self.update([self.nginx.url("r3")])
         self.assertEqual(rc, 0, out + err)
         self.assertIn("up to date", out)
-        self.assertTrue(self.clamd.scan(self.repo.samples["C"]).endswith(": OK"))
+        for dmn in self.daemons:
+            self.assertTrue(dmn.scan(self.repo.samples["C"]).endswith(": OK"))
         # Older releases are still refused after a rollback.
         self.refused(self.nginx.url("r1"), "rollback attack")
         # Forward again for the tests that follow (unittest runs them in name order).

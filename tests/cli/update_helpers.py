@@ -182,28 +182,8 @@ class Trickle:
         self.server.server_close()
 
 
-class Clamd:
-    """Debian's clamd on a Unix socket, loading db_dir (a path through the
-    `current` symlink, so RELOAD picks up a new generation)."""
-
-    def __init__(self, base, db_dir):
-        self.dir = os.path.join(base, "clamd")
-        os.makedirs(self.dir, exist_ok=True)
-        self.sock = os.path.join(self.dir, "clamd.sock")
-        self.logfile = os.path.join(self.dir, "clamd.log")
-        conf = os.path.join(self.dir, "clamd.conf")
-        with open(conf, "w") as f:
-            f.write("Foreground yes\nLocalSocket %s\nDatabaseDirectory %s\nLogFile %s\nLogTime no\n"
-                    "SelfCheck 3600\nPidFile %s/clamd.pid\nBytecode no\n"
-                    % (self.sock, db_dir, self.logfile, self.dir))
-        self.proc = subprocess.Popen(["clamd", "-c", conf], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        wait_for(self._up, "clamd to listen", limit=1200)
-
-    def _up(self):
-        if self.proc.poll() is not None:
-            raise AssertionError("clamd exited:\n" + self.log())
-        return self.command(b"zPING\0") == "PONG"
+class Daemon:
+    """A clamd-protocol daemon (the parts both share)."""
 
     def command(self, cmd):
         s = socket.socket(socket.AF_UNIX)
@@ -244,6 +224,49 @@ class Clamd:
                 self.proc.kill()
                 self.proc.wait()
 
+
+class Vigild(Daemon):
+    """vigild from the build tree on a Unix socket, loading db_dir."""
+
+    def __init__(self, base, db_dir):
+        self.dir = os.path.join(base, "vigild")
+        os.makedirs(self.dir, exist_ok=True)
+        self.sock = os.path.join(self.dir, "vigild.sock")
+        self.logfile = os.path.join(self.dir, "vigild.log")
+        exe = os.path.join(os.path.dirname(os.path.abspath(VIGIL)), "vigild")
+        self.proc = subprocess.Popen([exe, "-F", "-d", db_dir, "-s", self.sock, "-l", self.logfile,
+                                      "-o", "SelfCheck 3600"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(self._up, "vigild to listen", limit=1200)
+
+    def _up(self):
+        if self.proc.poll() is not None:
+            raise AssertionError("vigild exited:\n" + self.log())
+        return self.command(b"zPING\0") == "PONG"
+
+
+class Clamd(Daemon):
+    """Debian's clamd on a Unix socket, loading db_dir (a path through the
+    `current` symlink, so RELOAD picks up a new generation)."""
+
+    def __init__(self, base, db_dir):
+        self.dir = os.path.join(base, "clamd")
+        os.makedirs(self.dir, exist_ok=True)
+        self.sock = os.path.join(self.dir, "clamd.sock")
+        self.logfile = os.path.join(self.dir, "clamd.log")
+        conf = os.path.join(self.dir, "clamd.conf")
+        with open(conf, "w") as f:
+            f.write("Foreground yes\nLocalSocket %s\nDatabaseDirectory %s\nLogFile %s\nLogTime no\n"
+                    "SelfCheck 3600\nPidFile %s/clamd.pid\nBytecode no\n"
+                    % (self.sock, db_dir, self.logfile, self.dir))
+        self.proc = subprocess.Popen(["clamd", "-c", conf], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        wait_for(self._up, "clamd to listen", limit=1200)
+
+    def _up(self):
+        if self.proc.poll() is not None:
+            raise AssertionError("clamd exited:\n" + self.log())
+        return self.command(b"zPING\0") == "PONG"
 
 def snapshot(*dirs):
     """Every file (bytes), symlink (target) and directory name under dirs,
