@@ -304,8 +304,8 @@ int_is_one(const uint8_t *b, const struct tlv *t)
  * attributes. Then a changed bit anywhere in the .sign is an error, even
  * where OpenSSL's verification would not look.
  */
-static int
-signeddata_fixed_fields(const uint8_t *b, size_t len)
+int
+clamsign_fixed_fields(const uint8_t *b, size_t len)
 {
     struct tlv ci, oid, ex, sd, v, algs, a, eci, t, sis, si;
     size_t pos;
@@ -367,7 +367,7 @@ content_is_data(CMS_ContentInfo *cms, const struct clamsign_line *l, vg_err *err
     if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed || type == NULL ||
         OBJ_obj2nid(type) != NID_pkcs7_data)
         return err_set(err, VG_EFORMAT, "line %u: PKCS#7 structure is not SignedData over data", l->lineno);
-    if (!signeddata_fixed_fields(l->der, l->derlen))
+    if (!clamsign_fixed_fields(l->der, l->derlen))
         return err_set(err, VG_EFORMAT, "line %u: PKCS#7 SignedData has unexpected unsigned fields", l->lineno);
     /* The signature algorithm is not covered either: rsaEncryption, as
      * written by ClamAV's signer (sha256WithRSA would verify the same). */

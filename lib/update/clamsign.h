@@ -54,6 +54,14 @@ vg_status clamsign_verify(const uint8_t *data, size_t len, const uint8_t *sign, 
                           const char *cert_path, const char *what, char *signer, size_t signer_size,
                           vg_err *err);
 
+/*
+ * 1 when the DER ContentInfo der/len is a SignedData whose unsigned fields
+ * hold the values ClamAV's signer writes (version 1, NULL or absent
+ * algorithm parameters, detached content, no unsigned attributes). Pure: a
+ * small bounds-checked DER walk, exposed for the fuzzer.
+ */
+int clamsign_fixed_fields(const uint8_t *der, size_t len);
+
 /* The installed directory of trusted ClamAV CA certificates. Static string. */
 const char *clamsign_default_certs(void);
 

@@ -574,7 +574,6 @@ publish(const struct pub_opts *o, vg_err *err)
     struct buf logtext = {0}, body = {0}, doc = {0};
     struct tstate fresh;
     uint8_t files[32], sha[32];
-    unsigned int n = 0;
     int have_prev, same;
     int64_t now = clock_now();
     char dir[PATH_MAX];
@@ -629,7 +628,6 @@ publish(const struct pub_opts *o, vg_err *err)
         (st = file_write_atomic(o->repo, "manifest", doc.p, doc.len, 0644, err)) != VG_OK)
         goto out;
     prune_shards(o->repo, &m, have_prev ? &prev : NULL);
-    (void)n;
     printf("release %llu (root version %llu), expires %lld:\n", (unsigned long long)m.version,
            (unsigned long long)root.version, (long long)m.expires);
     for (size_t i = 0; i < m.nshards; i++) {

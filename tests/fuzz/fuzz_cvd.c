@@ -1,7 +1,8 @@
 /*
  * fuzz_cvd.c - the ClamAV container readers: header, tar (plain and gzip),
- * .info, .sign, and a whole unsigned (.cud) load, which runs the tar, .info
- * and member checks without needing a valid signature.
+ * .info, .sign, the DER walk over a .sign's PKCS#7, and a whole unsigned
+ * (.cud) load, which runs the tar, .info and member checks without needing
+ * a valid signature.
  *
  * The first byte selects the reader; the rest is its input.
  */
@@ -68,7 +69,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (size < 1)
         return 0;
-    switch (data[0] % 6) {
+    switch (data[0] % 7) {
     case 0: {
         struct cvd_header h;
 
@@ -91,8 +92,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 4:
         clamsign_parse(data + 1, size - 1, sign_line, &n, &err);
         break;
-    default:
+    case 5:
         cvd_load(data + 1, size - 1, "fuzz.cud", NULL, 0, NULL, count, &n, NULL, &err);
+        break;
+    default:
+        n = (size_t)clamsign_fixed_fields(data + 1, size - 1);
         break;
     }
     return 0;
