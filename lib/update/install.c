@@ -131,8 +131,12 @@ install_open(struct install *in, const char *dbdir, vg_err *err)
     }
     closedir(d);
     link_target(in->dirfd, "current", in->cur, sizeof(in->cur));
-    if (in->cur[0] && (st = read_generation(in->dirfd, in->cur, &in->curfd, &in->curgen, err)) != VG_OK)
-        return err_prefix(err, st, "current database is damaged");
+    if (in->cur[0] && (st = read_generation(in->dirfd, in->cur, &in->curfd, &in->curgen, err)) != VG_OK) {
+        err_prefix(err, st, "current database is damaged");
+        in->cur_damaged = 1;
+        gen_free(&in->curgen);
+        in->curfd = -1;
+    }
     return VG_OK;
 }
 

@@ -34,6 +34,7 @@ struct install {
     char cur[64];              /* current generation's directory name, "" if none */
     int curfd;
     struct generation curgen;  /* its GENERATION (empty if none) */
+    int cur_damaged;           /* current named a generation that does not read: built afresh */
     char staging[64];
     int stagefd;
     struct generation gen;     /* the one being built */
@@ -41,7 +42,9 @@ struct install {
 };
 
 /* Create DBDIR if needed, take the lock, clean up after crashed runs, and
- * read the current generation. */
+ * read the current generation. A current generation whose GENERATION does
+ * not read is treated as absent (cur_damaged, err says why), so that an
+ * update can replace it. */
 vg_status install_open(struct install *in, const char *dbdir, vg_err *err);
 
 /* Start a staging directory. */

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "core/err.h"
-#include "update/file.h"
 
 vg_status
 notify_reload(const char *path, int timeout_ms, vg_err *err)
@@ -34,7 +33,7 @@ notify_reload(const char *path, int timeout_ms, vg_err *err)
         st = err_set(err, err_from_errno(errno), "%s: cannot connect: %s", path, strerror(errno));
         goto out;
     }
-    if (file_write_all(fd, cmd, sizeof(cmd)) != VG_OK) {
+    if (send(fd, cmd, sizeof(cmd), MSG_NOSIGNAL) != (ssize_t)sizeof(cmd)) {
         st = err_set(err, VG_EIO, "%s: cannot send RELOAD: %s", path, strerror(errno));
         goto out;
     }

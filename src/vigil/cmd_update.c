@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,6 +276,7 @@ cmd_update(int argc, char **argv)
     u.o = &o;
     u.now = clock_now();
     u.in.dirfd = u.in.lockfd = u.in.curfd = u.in.stagefd = -1;
+    signal(SIGPIPE, SIG_IGN); /* a daemon or mirror that hangs up is an error, not a kill */
     if (fetch_global_init() != VG_OK) {
         fprintf(stderr, "vigil update: cannot initialise libcurl\n");
         return 2;
@@ -284,7 +286,16 @@ cmd_update(int argc, char **argv)
         return 2;
     }
     if ((o.nmirrors && load_root(&u, &err) != VG_OK) || load_state(&u, &err) != VG_OK ||
-        install_open(&u.in, o.db_dir, &err) != VG_OK || install_stage(&u.in, &err) != VG_OK) {
+        install_open(&u.in, o.db_dir, &err) != VG_OK) {
+        fprintf(stderr, "vigil update: %s\n", err.msg);
+        rc = 2;
+        goto out;
+    }
+    if (u.in.cur_damaged) {
+        fprintf(stderr, "vigil update: %s; installing everything afresh\n", err.msg);
+        o.force = 1;
+    }
+    if (install_stage(&u.in, &err) != VG_OK) {
         fprintf(stderr, "vigil update: %s\n", err.msg);
         rc = 2;
         goto out;
