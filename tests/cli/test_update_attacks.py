@@ -132,12 +132,12 @@ class Attacks(unittest.TestCase):
         """The attack is refused, names itself, and changes nothing."""
         state = state or self.state
         before = H.snapshot(state)
-        logs_before = [dmn.log() for dmn in self.daemons]
+        logs_before = [dmn.reloads() for dmn in self.daemons]
         rc, out, err = self.update([mirror], env=env, extra=extra, state=state)
         self.assertEqual(rc, 1, "attack was not refused:\n" + out + err)
         self.assertIn(message, err)
         self.assertEqual(H.snapshot(state), before, "installed database or trust state changed")
-        self.assertEqual([dmn.log() for dmn in self.daemons], logs_before, "a daemon was disturbed")
+        self.assertEqual([dmn.reloads() for dmn in self.daemons], logs_before, "a daemon reloaded")
         if state == self.state:
             # Release 2 detects B but not C (C arrives with release 3).
             for dmn in self.daemons:

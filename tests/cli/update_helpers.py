@@ -215,6 +215,11 @@ class Daemon:
         except OSError:
             return ""
 
+    def reloads(self):
+        """The log lines about database loading (scan results are logged
+        too, after the reply, so they are left out)."""
+        return [l for l in self.log().split("\n") if "databases" in l.lower() or "reload" in l.lower()]
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.terminate()
