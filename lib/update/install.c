@@ -369,6 +369,25 @@ install_commit(struct install *in, uint64_t manifest_version, char *newgen, size
     char name[64];
     vg_status st;
 
+    /* Work files (downloads, sources being compiled) never outlive staging:
+     * a generation holds exactly what GENERATION lists. */
+    {
+        int dupfd = dup(in->stagefd);
+        DIR *d = dupfd >= 0 ? fdopendir(dupfd) : NULL;
+        struct dirent *e;
+
+        if (d == NULL) {
+            if (dupfd >= 0)
+                close(dupfd);
+            st = err_set(err, VG_EIO, "%s/%s: %s", in->dbdir, in->staging, strerror(errno));
+            goto out;
+        }
+        while ((e = readdir(d)) != NULL) {
+            if (e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+                rmtree_at(in->stagefd, e->d_name, 0);
+        }
+        closedir(d);
+    }
     in->gen.created = clock_now();
     in->gen.manifest_version = manifest_version;
     if ((st = gen_format(&in->gen, &text)) != VG_OK) {
