@@ -59,6 +59,14 @@ class Repo:
 class Attacks(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        try:
+            cls._setup()
+        except BaseException:
+            cls.tearDownClass()  # no server or temporary directory outlives a failed set-up
+            raise
+
+    @classmethod
+    def _setup(cls):
         cls.base = tempfile.mkdtemp(prefix="vigil-upd-")
         cls.www = os.path.join(cls.base, "www")
         os.makedirs(cls.www)
@@ -104,10 +112,14 @@ class Attacks(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.vigild.stop()
-        cls.clamd.stop()
-        cls.nginx.stop()
-        shutil.rmtree(cls.base, ignore_errors=True)
+        if getattr(cls, "vigild", None):
+            cls.vigild.stop()
+        if getattr(cls, "clamd", None):
+            cls.clamd.stop()
+        if getattr(cls, "nginx", None):
+            cls.nginx.stop()
+        if getattr(cls, "base", None):
+            shutil.rmtree(cls.base, ignore_errors=True)
 
     # ---------------------------------------------------------------- tools
 

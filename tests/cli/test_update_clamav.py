@@ -39,6 +39,14 @@ def members(path):
 class ClamavMirror(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        try:
+            cls._setup()
+        except BaseException:
+            cls.tearDownClass()  # no server or temporary directory outlives a failed set-up
+            raise
+
+    @classmethod
+    def _setup(cls):
         cls.base = tempfile.mkdtemp(prefix="vigil-clamav-")
         cls.www = os.path.join(cls.base, "www")
         os.makedirs(cls.www)
@@ -54,9 +62,12 @@ class ClamavMirror(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.clamd.stop()
-        cls.nginx.stop()
-        shutil.rmtree(cls.base, ignore_errors=True)
+        if getattr(cls, "clamd", None):
+            cls.clamd.stop()
+        if getattr(cls, "nginx", None):
+            cls.nginx.stop()
+        if getattr(cls, "base", None):
+            shutil.rmtree(cls.base, ignore_errors=True)
 
     def mirror(self, name, version, cdiffs=True, sign=True):
         """A ClamAV mirror at `version`: test.cvd, its .sign, the cdiffs up to it."""

@@ -28,6 +28,14 @@ OLD_AFTER_KILL = {"download", "verify", "stage", "fsync", "rename"}
 class Crash(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        try:
+            cls._setup()
+        except BaseException:
+            cls.tearDownClass()  # no server or temporary directory outlives a failed set-up
+            raise
+
+    @classmethod
+    def _setup(cls):
         cls.base = tempfile.mkdtemp(prefix="vigil-crash-")
         cls.www = os.path.join(cls.base, "www")
         os.makedirs(cls.www)
@@ -40,8 +48,10 @@ class Crash(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.nginx.stop()
-        shutil.rmtree(cls.base, ignore_errors=True)
+        if getattr(cls, "nginx", None):
+            cls.nginx.stop()
+        if getattr(cls, "base", None):
+            shutil.rmtree(cls.base, ignore_errors=True)
 
     def publish(self, extra_lines=0):
         """Release n+1: daily detects samples 1..n+1; main stays the same."""

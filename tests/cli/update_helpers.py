@@ -53,7 +53,20 @@ def run(args, env=None, check=None, timeout=300):
     return p.returncode, p.stdout, p.stderr
 
 
-class Nginx:
+class Server:
+    """A process the tests start: killed if it never comes up."""
+
+    def _wait(self, pred, what, limit):
+        try:
+            wait_for(pred, what, limit)
+        except BaseException:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
+            raise
+
+
+class Nginx(Server):
     """nginx with its own prefix, serving root on a free port."""
 
     def __init__(self, base, root):
@@ -87,7 +100,7 @@ http {
 """ % {"p": self.prefix, "port": self.port, "root": root})
         self.proc = subprocess.Popen([NGINX, "-p", self.prefix, "-c", conf, "-g", "daemon off;"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        wait_for(self._up, "nginx to listen")
+        self._wait(self._up, "nginx to listen", 300)
 
     def _up(self):
         if self.proc.poll() is not None:
@@ -182,7 +195,7 @@ class Trickle:
         self.server.server_close()
 
 
-class Daemon:
+class Daemon(Server):
     """A clamd-protocol daemon (the parts both share)."""
 
     def command(self, cmd):
@@ -242,7 +255,7 @@ class Vigild(Daemon):
         self.proc = subprocess.Popen([exe, "-F", "-d", db_dir, "-s", self.sock, "-l", self.logfile,
                                       "-o", "SelfCheck 3600"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(self._up, "vigild to listen", limit=1200)
+        self._wait(self._up, "vigild to listen", 1200)
 
     def _up(self):
         if self.proc.poll() is not None:
@@ -266,7 +279,7 @@ class Clamd(Daemon):
                     % (self.sock, db_dir, self.logfile, self.dir))
         self.proc = subprocess.Popen(["clamd", "-c", conf], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
-        wait_for(self._up, "clamd to listen", limit=1200)
+        self._wait(self._up, "clamd to listen", 1200)
 
     def _up(self):
         if self.proc.poll() is not None:
