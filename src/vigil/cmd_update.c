@@ -314,7 +314,7 @@ cmd_update(int argc, char **argv)
         if (u.repo_ok)
             printf(" (release %llu)", (unsigned long long)u.m.version);
         printf("\n");
-    } else if (u.repo_ok || u.ncl) {
+    } else if (!failed && (u.repo_ok || u.ncl)) {
         printf("vigil update: the database is up to date");
         if (u.repo_ok)
             printf(" (release %llu)", (unsigned long long)u.m.version);

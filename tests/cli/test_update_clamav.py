@@ -23,6 +23,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import update_helpers as H  # noqa: E402
 
 CLAM_EXE = "/usr/share/clamav-testfiles/clam.exe"
+# ClamAV's test CA expires in March 2027: certificates are judged at a fixed
+# date inside their validity (vigil's update clock; test builds only).
+os.environ["VIGIL_NOW"] = "1767225600"
 OFFICIAL_CA = os.path.join(H.CVD_DIR, "clamav-official.crt")
 
 
