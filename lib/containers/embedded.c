@@ -30,6 +30,7 @@ open_at(struct vg_scanner *sc, const uint8_t *buf, size_t len, size_t off, enum 
     vg_status st;
 
     walk_start(&w, sc, lc, buf + off, len - off, type, sniff_tag(kind));
+    w.cdb = walk_has_cdb(kind);
     if (walk_done(&w))
         return w.err;
     switch (kind) {

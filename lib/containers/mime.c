@@ -171,8 +171,11 @@ headers(const uint8_t *b, size_t n, struct hdrs *h)
     return p;
 }
 
+/* A decoded part (or uuencoded file, uu != 0) as a member. clamscan matches
+ * .cdb rules on MIME attachments with their decoded size, not on
+ * uuencoded content. */
 static vg_status
-member(struct mctx *c, const char *name, const uint8_t *p, size_t n, int over)
+member(struct mctx *c, const char *name, const uint8_t *p, size_t n, int over, int uu)
 {
     struct member m;
     int go;
@@ -180,6 +183,8 @@ member(struct mctx *c, const char *name, const uint8_t *p, size_t n, int over)
 
     memset(&m, 0, sizeof(m));
     m.name = name;
+    m.csize = m.usize = n;
+    m.no_cdb = uu;
     if ((st = walk_announce(c->w, &m, &go)) != VG_OK || !go || n == 0)
         return st;
     return walk_scan(c->w, &m, p, n, over ? WALK_TRUNCATED : 0);
@@ -204,7 +209,7 @@ uu_blocks(struct mctx *c, const uint8_t *b, size_t n)
             sink_free(&s);
             return VG_ENOMEM;
         }
-        st = member(c, name, s.p, s.len, s.over);
+        st = member(c, name, s.p, s.len, s.over, 1);
         sink_free(&s);
         p += data + (used ? used : 1);
     }
@@ -227,7 +232,7 @@ leaf(struct mctx *c, const struct hdrs *h, const uint8_t *b, size_t n)
         name = nm;
     }
     if (!strcmp(h->type, "message/rfc822"))
-        return member(c, name, b, n, 0);
+        return member(c, name, b, n, 0, 0);
     if (strstr(h->cte, "uuencode") || !strcmp(h->cte, "x-uue"))
         return uu_blocks(c, b, n);
     sink_init(&s, walk_cap(c->w, NULL));
@@ -241,7 +246,7 @@ leaf(struct mctx *c, const struct hdrs *h, const uint8_t *b, size_t n)
         sink_free(&s);
         return VG_ENOMEM;
     }
-    st = member(c, name, s.p, s.len, s.over);
+    st = member(c, name, s.p, s.len, s.over, 0);
     if (st == VG_OK && (h->type[0] == '\0' || !strncmp(h->type, "text/", 5)))
         st = uu_blocks(c, s.p, s.len);
     sink_free(&s);

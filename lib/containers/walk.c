@@ -29,6 +29,23 @@
 /* The compression-ratio bound never applies below this size. */
 #define RATIO_FLOOR (1u << 20)
 
+int
+walk_has_cdb(enum ftype kind)
+{
+    switch (kind) {
+    case FT_ZIP:
+    case FT_RAR:
+    case FT_7Z:
+    case FT_CAB:
+    case FT_CPIO:
+    case FT_TAR:
+    case FT_MAIL:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 void
 walk_start(struct walk *w, struct vg_scanner *sc, const struct layer_ctx *lc, const uint8_t *buf,
           size_t len, enum ftype ctype, const char *tag)
@@ -165,7 +182,7 @@ walk_announce(struct walk *w, const struct member *m, int *extract)
     }
     if ((path = member_path(w, m->name)) == NULL)
         return VG_ENOMEM;
-    st = cdb_match(sc, w->ctype, w->len, m, w->pos, path);
+    st = w->cdb && !m->no_cdb ? cdb_match(sc, w->ctype, w->len, m, w->pos, path) : VG_OK;
     if (st == VG_OK && m->encrypted)
         st = walk_encrypted(w, m->name);
     free(path);
@@ -304,6 +321,7 @@ containers_walk(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftyp
         return st;
     kind = sniff_container(buf, len, type);
     walk_start(&w, sc, lc, buf, len, sniff_parent_type(type, kind), sniff_tag(kind));
+    w.cdb = walk_has_cdb(kind);
     if (walk_done(&w))
         return w.err;
     if (kind == FT_BINARY)

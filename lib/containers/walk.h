@@ -48,6 +48,7 @@ struct walk {
     const char *tag;            /* member path prefix: "ZIP", "GZIP", "OLE2", ... */
     const char *enc_name;       /* Heuristics.Encrypted.<enc_name>, or NULL */
     uint32_t pos;               /* members announced so far */
+    int cdb;                    /* its members are matched against .cdb rules */
     int stop;                   /* nothing more is taken from this container */
     vg_status err;              /* ENOMEM met where no status could be returned */
 };
@@ -60,12 +61,18 @@ struct member {
     uint32_t crc;      /* CRC-32 the container records, when has_crc */
     int has_crc;
     int encrypted;
+    int no_cdb;        /* not matched against .cdb rules (uuencoded mail content) */
 };
 
 /* walk_scan flags */
 #define WALK_TRUNCATED 0x1u /* extraction stopped at walk_cap: the member is larger */
 #define WALK_PREFIX    0x2u /* a truncated compressed stream: scan what fits anyway
                                (clamscan scans the part of a .gz/.bz2/.xz within limits) */
+
+/* Whether clamscan matches .cdb rules on members of this kind of container
+ * (ZIP, RAR, 7z, CAB, cpio, tar and MIME attachments; not compressed
+ * streams, documents or the small formats). */
+int walk_has_cdb(enum ftype kind);
 
 void walk_start(struct walk *w, struct vg_scanner *sc, const struct layer_ctx *lc,
                const uint8_t *buf, size_t len, enum ftype ctype, const char *tag);
