@@ -20,15 +20,17 @@
  * (/Fl#61teDecode) raises Heuristics.PDF.ObfuscatedNameObject unless
  * heuristics are off, as in clamscan. An /Encrypt dictionary in a trailer or
  * cross-reference stream marks the document encrypted: its streams are
- * still scanned as they are, and Heuristics.Encrypted.PDF is raised when
- * VG_SCAN_ALERT_ENCRYPTED asks (clamscan also decrypts documents with an
- * empty user password; vigil does not, see docs/internals/CONTAINERS.md).
+ * then scanned as they are, and Heuristics.Encrypted.PDF is raised when
+ * VG_SCAN_ALERT_ENCRYPTED asks, unless the document opens with an empty
+ * user password (owner-password protection only): then it is decrypted
+ * (pdfcrypt.c) and scanned as clamscan does.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "containers/inflate.h"
+#include "containers/pdfcrypt.h"
 #include "containers/pdffilt.h"
 #include "containers/sink.h"
 #include "containers/walk.h"
@@ -37,7 +39,7 @@
 #define MAX_FILTERS 8
 
 struct hdr {
-    uint32_t num;
+    uint32_t num, gen;
     size_t at;     /* where "N G obj" starts */
     size_t body;   /* after "obj" */
 };
@@ -49,6 +51,8 @@ struct pdf {
     struct hdr *h;
     size_t nh;
     int obfuscated;  /* a common name was written with #xx escapes */
+    struct pdfcrypt crypt; /* method PDFC_NONE unless the document is decrypted */
+    uint32_t encrypt_obj;  /* the /Encrypt dictionary's object (not decrypted) */
 };
 
 /* Names whose escaped spelling clamscan reports as
@@ -91,10 +95,10 @@ find(const uint8_t *b, size_t from, size_t to, const char *s)
 
 /* Whether "obj" at p closes an "N G obj" header; *start, *num set. */
 static int
-header_at(const uint8_t *b, size_t len, size_t p, size_t *start, uint32_t *num)
+header_at(const uint8_t *b, size_t len, size_t p, size_t *start, uint32_t *num, uint32_t *gen)
 {
     size_t i = p;
-    uint64_t v = 0, mul = 1;
+    uint64_t v = 0, mul = 1, g = 0, gmul = 1;
 
     if (p + 3 < len && !is_delim(b[p + 3]))
         return 0;
@@ -104,8 +108,12 @@ header_at(const uint8_t *b, size_t len, size_t p, size_t *start, uint32_t *num)
         i--;
     if (i == 0 || !is_digit(b[i - 1]))
         return 0;
-    while (i > 0 && is_digit(b[i - 1]))
+    while (i > 0 && is_digit(b[i - 1])) {
         i--;
+        if (gmul <= 100000u)
+            g += (uint64_t)(b[i] - '0') * gmul;
+        gmul *= 10;
+    }
     if (i == 0 || !is_ws(b[i - 1]))
         return 0;
     while (i > 0 && is_ws(b[i - 1]))
@@ -122,6 +130,7 @@ header_at(const uint8_t *b, size_t len, size_t p, size_t *start, uint32_t *num)
         return 0;
     *start = i;
     *num = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+    *gen = g > 65535 ? 65535 : (uint32_t)g;
     return 1;
 }
 
@@ -133,13 +142,13 @@ index_objects(struct pdf *d)
     while (d->nh < MAX_OBJS) {
         const uint8_t *q = find(d->b, p, d->len, "obj");
         size_t at, start;
-        uint32_t num;
+        uint32_t num, gen;
 
         if (q == NULL)
             break;
         at = (size_t)(q - d->b);
         p = at + 3;
-        if (!header_at(d->b, d->len, at, &start, &num))
+        if (!header_at(d->b, d->len, at, &start, &num, &gen))
             continue;
         if (d->nh == cap) {
             size_t nc = cap ? cap * 2 : 256;
@@ -150,6 +159,7 @@ index_objects(struct pdf *d)
             cap = nc;
         }
         d->h[d->nh].num = num;
+        d->h[d->nh].gen = gen;
         d->h[d->nh].at = start;
         d->h[d->nh].body = at + 3;
         d->nh++;
@@ -411,7 +421,7 @@ pdf_string(const uint8_t *b, size_t end, size_t p, struct sink *out)
 
 /* Every /JS string in [from, to). */
 static vg_status
-js_strings(struct pdf *d, size_t from, size_t to, uint32_t num)
+js_strings(struct pdf *d, size_t from, size_t to, uint32_t num, uint32_t gen)
 {
     vg_status st = VG_OK;
     unsigned k = 0;
@@ -425,6 +435,14 @@ js_strings(struct pdf *d, size_t from, size_t to, uint32_t num)
             break;
         sink_init(&s, walk_cap(d->w, NULL));
         pdf_string(d->b, to, p, &s);
+        if (!s.nomem && d->crypt.method != PDFC_NONE && s.len) {
+            struct sink plain;
+            sink_init(&plain, walk_cap(d->w, NULL));
+            if (pdfcrypt_decrypt(&d->crypt, num, gen, s.p, s.len, &plain) == DEC_NOMEM)
+                plain.nomem = 1;
+            sink_free(&s);
+            s = plain;
+        }
         if (s.nomem) {
             sink_free(&s);
             return VG_ENOMEM;
@@ -436,6 +454,21 @@ js_strings(struct pdf *d, size_t from, size_t to, uint32_t num)
         from = p;
     }
     return st;
+}
+
+static int
+is_xref(const struct pdf *d, size_t from, size_t to)
+{
+    size_t t = key(d->b, from, to, "Type");
+    char tn[16] = "";
+
+    while (t && t < to && is_ws(d->b[t]))
+        t++;
+    if (t && t < to && d->b[t] == '/') {
+        t++;
+        name(d->b, to, &t, tn, sizeof(tn));
+    }
+    return strcmp(tn, "XRef") == 0;
 }
 
 /* Names in [from, to) spelled with #xx escapes that decode to a common
@@ -482,7 +515,7 @@ object(struct pdf *d, size_t i, vg_status *st)
     q = find(b, h->body, end, "stream");
     dend = q ? (size_t)(q - b) : end;
     escaped_names(d, h->body, dend);
-    *st = js_strings(d, h->body, dend, h->num);
+    *st = js_strings(d, h->body, dend, h->num, h->gen);
     if (*st != VG_OK || q == NULL)
         return end;
     data = dend + 6;
@@ -504,7 +537,20 @@ object(struct pdf *d, size_t i, vg_status *st)
     while (dlen > 0 && (b[data + dlen - 1] == '\n' || b[data + dlen - 1] == '\r'))
         dlen--;
 have:
-    if (decode_chain(b, h->body, dend, b + data, dlen, walk_cap(d->w, NULL), &out, &over)) {
+    if (d->crypt.method != PDFC_NONE && h->num != d->encrypt_obj && !is_xref(d, h->body, dend)) {
+        struct sink plain;
+        int r;
+        sink_init(&plain, walk_cap(d->w, NULL));
+        r = pdfcrypt_decrypt(&d->crypt, h->num, h->gen, b + data, dlen, &plain);
+        if (r == DEC_NOMEM ||
+            decode_chain(b, h->body, dend, plain.p, plain.len, walk_cap(d->w, NULL), &out, &over)) {
+            sink_free(&plain);
+            sink_free(&out);
+            *st = VG_ENOMEM;
+            return end;
+        }
+        sink_free(&plain);
+    } else if (decode_chain(b, h->body, dend, b + data, dlen, walk_cap(d->w, NULL), &out, &over)) {
         sink_free(&out);
         *st = VG_ENOMEM;
         return end;
@@ -521,8 +567,12 @@ have:
             name(b, dend, &tp, tn, sizeof(tn));
         }
         if (!strcmp(tn, "ObjStm")) {
-            struct pdf inner = {d->w, out.p, out.len, NULL, 0, 0};
-            *st = js_strings(&inner, 0, out.len, h->num);
+            struct pdf inner;
+            memset(&inner, 0, sizeof(inner));
+            inner.w = d->w;
+            inner.b = out.p;
+            inner.len = out.len;
+            *st = js_strings(&inner, 0, out.len, h->num, h->gen);
         }
     }
     sink_free(&out);
@@ -530,43 +580,183 @@ have:
     return data + dlen;
 }
 
-/* /Encrypt in a trailer dictionary or a cross-reference stream. */
+/* A signed integer after /key in [from, to); 0 if absent. */
 static int
-encrypted(const struct pdf *d)
+int_value(const uint8_t *b, size_t from, size_t to, const char *k, int64_t *v)
 {
-    size_t p = 0;
+    size_t p = key(b, from, to, k);
+    uint64_t u;
+    int neg = 0;
+
+    if (p == 0)
+        return -1;
+    while (p < to && is_ws(b[p]))
+        p++;
+    if (p < to && (b[p] == '-' || b[p] == '+')) {
+        neg = b[p] == '-';
+        p++;
+    }
+    if (number(b, to, &p, &u))
+        return -1;
+    *v = neg ? -(int64_t)(u & 0x7fffffff) : (int64_t)(u & 0xffffffff);
+    return 0;
+}
+
+/* A string after /key into out (at most cap bytes); its length or 0. */
+static size_t
+str_value(const uint8_t *b, size_t from, size_t to, const char *k, uint8_t *out, size_t cap)
+{
+    size_t p = key(b, from, to, k), n;
+    struct sink s;
+
+    if (p == 0)
+        return 0;
+    sink_init(&s, cap);
+    pdf_string(b, to, p, &s);
+    n = s.len;
+    if (n)
+        memcpy(out, s.p, n);
+    sink_free(&s);
+    return n;
+}
+
+/* The dictionary [*from, *to) an /Encrypt entry at p names: inline or an
+ * indirect object. */
+static int
+encrypt_dict(const struct pdf *d, size_t p, size_t to, size_t *from, size_t *end, uint32_t *obj)
+{
+    uint64_t n, g;
+    size_t q = p;
+
+    *obj = UINT32_MAX;
+    if (number(d->b, to, &q, &n) == 0 && number(d->b, to, &q, &g) == 0) {
+        const struct hdr *h = n <= UINT32_MAX ? lookup(d, (uint32_t)n) : NULL;
+        const uint8_t *e;
+        if (h == NULL)
+            return -1;
+        *from = h->body;
+        e = find(d->b, h->body, d->len, "endobj");
+        *end = e ? (size_t)(e - d->b) : d->len;
+        *obj = h->num;
+        return 0;
+    }
+    while (q < to && is_ws(d->b[q]))
+        q++;
+    if (q + 1 < to && d->b[q] == '<' && d->b[q + 1] == '<') {
+        *from = q;
+        *end = to;
+        return 0;
+    }
+    return -1;
+}
+
+/* The standard crypt filter's method, from /CFM in [from, to). */
+static int
+crypt_method(const uint8_t *b, size_t from, size_t to)
+{
+    size_t p = key(b, from, to, "CFM");
+    char nm[16] = "";
+
+    while (p && p < to && is_ws(b[p]))
+        p++;
+    if (p && p < to && b[p] == '/') {
+        p++;
+        name(b, to, &p, nm, sizeof(nm));
+    }
+    return !strcmp(nm, "V2") ? PDFC_RC4 : !strcmp(nm, "AESV2") ? PDFC_AESV2
+           : !strcmp(nm, "AESV3") ? PDFC_AESV3 : !strcmp(nm, "None") ? PDFC_IDENTITY : 0;
+}
+
+/* Whether the document is encrypted (an /Encrypt entry in a trailer or a
+ * cross-reference stream): 0 no, 1 yes and readable with the empty user
+ * password (d->crypt set), 2 yes and not readable. */
+static int
+encryption(struct pdf *d)
+{
+    size_t p = 0, from = 0, to = 0, e, ef, et;
     const uint8_t *q;
+    struct pdfcrypt_params pp;
+    int64_t v;
 
     while ((q = find(d->b, p, d->len, "trailer")) != NULL) {
         size_t t = (size_t)(q - d->b) + 7;
-        size_t e = d->len - t > 4096 ? t + 4096 : d->len;
-        if (key(d->b, t, e, "Encrypt"))
-            return 1;
+        size_t te = d->len - t > 4096 ? t + 4096 : d->len;
+        if (key(d->b, t, te, "Encrypt")) {
+            from = t;
+            to = te;
+        }
         p = t;
     }
-    for (size_t i = 0; i < d->nh; i++) {
-        size_t e = i + 1 < d->nh ? d->h[i + 1].at : d->len;
-        const uint8_t *s = find(d->b, d->h[i].body, e, "stream");
-        size_t de = s ? (size_t)(s - d->b) : e;
-        size_t t = key(d->b, d->h[i].body, de, "Type");
-        if (t && find(d->b, t, de, "XRef") && key(d->b, d->h[i].body, de, "Encrypt"))
-            return 1;
+    for (size_t i = 0; i < d->nh && to == 0; i++) {
+        size_t oe = i + 1 < d->nh ? d->h[i + 1].at : d->len;
+        const uint8_t *s = find(d->b, d->h[i].body, oe, "stream");
+        size_t de = s ? (size_t)(s - d->b) : oe;
+        if (is_xref(d, d->h[i].body, de) && key(d->b, d->h[i].body, de, "Encrypt")) {
+            from = d->h[i].body;
+            to = de;
+        }
     }
-    return 0;
+    if (to == 0)
+        return 0;
+    e = key(d->b, from, to, "Encrypt");
+    if (encrypt_dict(d, e, to, &ef, &et, &d->encrypt_obj))
+        return 2;
+    memset(&pp, 0, sizeof(pp));
+    pp.v = int_value(d->b, ef, et, "V", &v) == 0 ? (int)v : 0;
+    pp.r = int_value(d->b, ef, et, "R", &v) == 0 ? (int)v : 0;
+    pp.length_bits = int_value(d->b, ef, et, "Length", &v) == 0 ? (int)v : 40;
+    /* V 4 keys are 128 bits (a crypt filter's /Length, in bytes, may come
+       first in the dictionary) */
+    if (pp.v == 4)
+        pp.length_bits = 128;
+    pp.p = int_value(d->b, ef, et, "P", &v) == 0 ? (int32_t)v : 0;
+    pp.encrypt_metadata = find(d->b, ef, et, "/EncryptMetadata false") == NULL;
+    pp.cfm = crypt_method(d->b, ef, et);
+    pp.olen = str_value(d->b, ef, et, "O", pp.o, sizeof(pp.o));
+    pp.ulen = str_value(d->b, ef, et, "U", pp.u, sizeof(pp.u));
+    pp.oelen = str_value(d->b, ef, et, "OE", pp.oe, sizeof(pp.oe));
+    pp.uelen = str_value(d->b, ef, et, "UE", pp.ue, sizeof(pp.ue));
+    {
+        /* the first string of /ID [<...> <...>] */
+        size_t ip = key(d->b, from, to, "ID");
+        while (ip && ip < to && (is_ws(d->b[ip]) || d->b[ip] == '['))
+            ip++;
+        if (ip) {
+            struct sink s;
+            sink_init(&s, sizeof(pp.id));
+            pdf_string(d->b, to, ip, &s);
+            pp.idlen = s.len;
+            if (s.len)
+                memcpy(pp.id, s.p, s.len);
+            sink_free(&s);
+        }
+    }
+    if (pdfcrypt_open(&pp, &d->crypt) != 0) {
+        memset(&d->crypt, 0, sizeof(d->crypt));
+        return 2;
+    }
+    return 1;
 }
 
 vg_status
 pdf_walk(struct walk *w)
 {
-    struct pdf d = {w, w->buf, w->len, NULL, 0, 0};
+    struct pdf d;
     vg_status st = VG_OK;
     size_t resume = 0;
 
+    memset(&d, 0, sizeof(d));
+    d.w = w;
+    d.b = w->buf;
+    d.len = w->len;
+    d.encrypt_obj = UINT32_MAX;
     if (index_objects(&d)) {
         free(d.h);
         return VG_ENOMEM;
     }
-    if (encrypted(&d))
+    /* a document anyone may open is decrypted and scanned, as clamscan
+       does; one that needs a password is reported */
+    if (encryption(&d) == 2)
         st = walk_encrypted(w, NULL);
     for (size_t i = 0; i < d.nh && st == VG_OK && !walk_done(w); i++) {
         if (d.h[i].at < resume)

@@ -5,8 +5,9 @@ signatures, checked against clamscan where clamscan reports the same thing:
                members: vigil reports the limit (incomplete), clamscan says
                OK; with --alert-exceeds-max both name the same heuristic
   encrypted    zip (ZipCrypto), 7z (with and without header encryption),
-               PDF with an /Encrypt dictionary: incomplete, and
-               Heuristics.Encrypted.* with --alert-encrypted, as clamscan
+               PDFs encrypted by qpdf with a user password: incomplete, and
+               Heuristics.Encrypted.* with --alert-encrypted, as clamscan;
+               PDFs with an owner password only are decrypted and scanned
   overlap      a small overlapping-files zip: Heuristics.Zip.OverlappingFiles,
                OK with --heuristic-alerts=no (both)
   broken       a truncated PE: Heuristics.Broken.Executable with --alert-broken
@@ -49,16 +50,13 @@ def nested_zip(w, name, depth):
     return cur
 
 
-def encrypted_pdf(w):
-    """A PDF encrypted with a user password (O and U do not open with an
-    empty one): clamscan cannot decrypt it either."""
+def plain_pdf(w):
     body = zlib.compress(cscan.payload("encpdf"))
-    objs = [b"<< /Type /Catalog >>",
-            b"<< /Filter /Standard /V 2 /R 3 /Length 128 /P -4 /O <" + b"11" * 32 +
-            b"> /U <" + b"22" * 32 + b"> >>",
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] /Contents 4 0 R >>",
             b"<< /Length " + str(len(body)).encode() + b" /Filter /FlateDecode >>\nstream\n" +
             body + b"\nendstream"]
-    out = b"%PDF-1.6\n"
+    out = b"%PDF-1.7\n"
     offs = []
     for i, o in enumerate(objs, 1):
         offs.append(len(out))
@@ -67,9 +65,24 @@ def encrypted_pdf(w):
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
     for o in offs:
         out += b"%010d 00000 n \n" % o
-    out += (b"trailer\n<< /Size %d /Root 1 0 R /Encrypt 2 0 R /ID [<" % (len(objs) + 1) +
-            b"ab" * 16 + b"><" + b"ab" * 16 + b">] >>\nstartxref\n%d\n%%%%EOF\n" % xref)
-    return w.write("enc.pdf", out)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return w.write("plain.pdf", out)
+
+
+def encrypted_pdfs(w):
+    """PDFs encrypted by qpdf: with an owner password only (anyone may open
+    them: RC4 revisions 2 and 3, AES-128 revision 4, AES-256 revision 6)
+    and with a user password too."""
+    src = plain_pdf(w)
+    out = []
+    for bits, extra, tag in (("40", [], "r2"), ("128", [], "r3"), ("128", ["--use-aes=y"], "r4"),
+                             ("256", [], "r6")):
+        for user in ("", "secret"):
+            name = "%s-%s.pdf" % ("user" if user else "owner", tag)
+            w.run(["qpdf", "--allow-weak-crypto", "--encrypt", user, "owner", bits] + extra +
+                  ["--", src, w.path(name)])
+            out.append((w.path(name), bool(user)))
+    return out
 
 
 def main():
@@ -108,10 +121,14 @@ def main():
         w.run(["7z", "a", "-bd", "-bso0", "-psecret", "-mhe=on", "hdr.7z", w.path("many/f0.txt")])
         compare(w, "7z with encrypted headers --alert-encrypted", w.path("hdr.7z"),
                 ["--alert-encrypted"], ["Heuristics.Encrypted.7Zip"], ["Encrypted"])
-        ep = encrypted_pdf(w)
-        rec = compare(w, "encrypted PDF --alert-encrypted", ep, ["--alert-encrypted"],
-                      want_limits=["Encrypted"])
-        w.check("Heuristics.Encrypted.PDF" in cscan.names(rec), "encrypted PDF: the heuristic")
+        for path, needs_password in encrypted_pdfs(w):
+            label = "%s --alert-encrypted" % os.path.basename(path)
+            if needs_password:
+                compare(w, label, path, ["--alert-encrypted"], ["Heuristics.Encrypted.PDF"],
+                        ["Encrypted"])
+            else:
+                rec = compare(w, label, path, ["--alert-encrypted"], [cscan.NAME])
+                w.check(rec.get("incomplete") == [], "%s: decrypted, complete" % label)
 
         # overlapping entries, small (not a bomb)
         ov = w.write("overlap.zip", bombs.overlap_zip(8, 4096))
