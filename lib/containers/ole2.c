@@ -36,6 +36,7 @@
 #define NOSTREAM 0xffffffffu
 #define MAX_ENTRIES 65536u
 #define MAX_MODULES 256u
+#define MAX_PROJECTS 8u
 #define NAME_MAX_OLE 96
 #define PATH_OLE 400
 
@@ -559,9 +560,12 @@ streams(struct ole *o)
             st = ppt(w, path, s.p, s.len);
         sink_free(&s);
     }
-    for (uint32_t i = 1; i < o->nd && st == VG_OK && !walk_done(w); i++)
-        if (o->d[i].type == 2 && strcasecmp(o->d[i].name, "dir") == 0)
+    /* each project costs a pass over the directory per module: a few only */
+    for (uint32_t i = 1, np = 0; i < o->nd && np < MAX_PROJECTS && st == VG_OK && !walk_done(w); i++)
+        if (o->d[i].type == 2 && strcasecmp(o->d[i].name, "dir") == 0) {
             st = vba(o, i);
+            np++;
+        }
     return st;
 }
 

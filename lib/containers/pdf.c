@@ -50,6 +50,7 @@ struct pdf {
     size_t len;
     struct hdr *h;
     size_t nh;
+    const struct hdr **byn; /* h sorted by number, for lookup */
     int obfuscated;  /* a common name was written with #xx escapes */
     struct pdfcrypt crypt; /* method PDFC_NONE unless the document is decrypted */
     uint32_t encrypt_obj;  /* the /Encrypt dictionary's object (not decrypted) */
@@ -229,13 +230,31 @@ key(const uint8_t *b, size_t from, size_t to, const char *k)
     return 0;
 }
 
+static int
+by_num(const void *a, const void *b)
+{
+    const struct hdr *x = *(const struct hdr *const *)a, *y = *(const struct hdr *const *)b;
+
+    if (x->num != y->num)
+        return x->num < y->num ? -1 : 1;
+    return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* The last object numbered num (a later definition wins, as in an
+ * incremental update). Binary search over d->byn. */
 static const struct hdr *
 lookup(const struct pdf *d, uint32_t num)
 {
-    for (size_t i = d->nh; i-- > 0;)
-        if (d->h[i].num == num)
-            return &d->h[i];
-    return NULL;
+    size_t lo = 0, hi = d->nh;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (d->byn[mid]->num <= num)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo > 0 && d->byn[lo - 1]->num == num ? d->byn[lo - 1] : NULL;
 }
 
 /* /Length, direct or through an indirect object; -1 if absent. */
@@ -750,10 +769,13 @@ pdf_walk(struct walk *w)
     d.b = w->buf;
     d.len = w->len;
     d.encrypt_obj = UINT32_MAX;
-    if (index_objects(&d)) {
+    if (index_objects(&d) || (d.byn = malloc((d.nh + 1) * sizeof(*d.byn))) == NULL) {
         free(d.h);
         return VG_ENOMEM;
     }
+    for (size_t i = 0; i < d.nh; i++)
+        d.byn[i] = &d.h[i];
+    qsort(d.byn, d.nh, sizeof(*d.byn), by_num);
     /* a document anyone may open is decrypted and scanned, as clamscan
        does; one that needs a password is reported */
     if (encryption(&d) == 2)
@@ -766,6 +788,7 @@ pdf_walk(struct walk *w)
     /* as clamscan, once the objects have been extracted */
     if (st == VG_OK && d.obfuscated)
         st = walk_heuristic(w, "Heuristics.PDF.ObfuscatedNameObject");
+    free(d.byn);
     free(d.h);
     return st;
 }

@@ -151,22 +151,61 @@ local_header(const uint8_t *b, size_t len, uint64_t off, struct zrec *z)
     return 0;
 }
 
-/* For a local header that defers its sizes and is not in the central
- * directory: find the data descriptor whose compressed size matches the
- * distance to it. -1 if none. */
+/* Positions of data descriptor signatures, found once per archive, so
+ * that resolving a local header that defers its sizes costs a binary
+ * search and a few checks, not a pass over the rest of the file. */
+struct ddlist {
+    uint64_t *pos;
+    size_t n;
+    int built;
+};
+
+#define MAX_DD 65536
+#define DD_TRIES 16
+
 static int
-find_descriptor(const uint8_t *b, size_t len, struct zrec *z)
+dd_build(const uint8_t *b, size_t len, struct ddlist *dl)
+{
+    size_t p = 0, cap = 0;
+
+    dl->built = 1;
+    while (p + 4 <= len && dl->n < MAX_DD) {
+        const uint8_t *q = memmem(b + p, len - p, "PK\x07\x08", 4);
+        if (q == NULL)
+            break;
+        if (dl->n == cap) {
+            size_t nc = cap ? cap * 2 : 64;
+            uint64_t *np = realloc(dl->pos, nc * sizeof(*np));
+            if (np == NULL)
+                return -1;
+            dl->pos = np;
+            cap = nc;
+        }
+        dl->pos[dl->n++] = (uint64_t)(q - b);
+        p = (size_t)(q - b) + 4;
+    }
+    return 0;
+}
+
+/* For a local header that defers its sizes and is not in the central
+ * directory: the data descriptor whose compressed size matches the
+ * distance to it (among the first few after the data). -1 if none. */
+static int
+find_descriptor(const uint8_t *b, size_t len, struct ddlist *dl, struct zrec *z)
 {
     uint64_t data = z->off + z->lhsize;
+    size_t lo = 0, hi = dl->n;
 
-    for (uint64_t p = data; p + 16 <= len; p++) {
-        uint32_t sig, crc, cs, us;
-        const uint8_t *q = memchr(b + p, 'P', len - p);
-        if (q == NULL)
-            return -1;
-        p = (uint64_t)(q - b);
-        if (rd_u32le(b, len, p, &sig) || sig != SIG_DD)
-            continue;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (dl->pos[mid] < data)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < dl->n && i < lo + DD_TRIES; i++) {
+        uint64_t p = dl->pos[i];
+        uint32_t crc, cs, us;
         if (rd_u32le(b, len, p + 4, &crc) || rd_u32le(b, len, p + 8, &cs) ||
             rd_u32le(b, len, p + 12, &us))
             return -1;
@@ -275,10 +314,11 @@ by_offset(const void *a, const void *b)
 
 /* Search [lo, hi) for local headers not in the catalogue. */
 static int
-scan_gap(struct walk *w, struct zcat *c, uint64_t lo, uint64_t hi)
+scan_gap(struct walk *w, struct zcat *c, struct ddlist *dl, uint64_t lo, uint64_t hi)
 {
     const uint8_t *b = w->buf;
     size_t len = w->len;
+    unsigned tries = 0;
 
     if (hi > len)
         hi = len;
@@ -290,8 +330,13 @@ scan_gap(struct walk *w, struct zcat *c, uint64_t lo, uint64_t hi)
         if (q == NULL)
             break;
         lo = (uint64_t)(q - b);
+        if ((++tries & 1023) == 0 && walk_done(w))
+            break;
+        if (local_header(b, len, lo, &z) == 0 && (z.flags & F_USEDD) && !dl->built &&
+            dd_build(b, len, dl))
+            return -1;
         if (local_header(b, len, lo, &z) != 0 ||
-            ((z.flags & F_USEDD) && find_descriptor(b, len, &z) != 0) ||
+            ((z.flags & F_USEDD) && find_descriptor(b, len, dl, &z) != 0) ||
             ckd_add(&end, lo + z.lhsize, z.csize) || end > len) {
             lo++;
             continue;
@@ -309,11 +354,13 @@ scan_gaps(struct walk *w, struct zcat *c)
 {
     size_t known = c->n;
     uint64_t lo = 0;
+    struct ddlist dl = {NULL, 0, 0};
+    int r = 0;
 
     for (size_t i = 0; i <= known && !c->full; i++) {
         uint64_t hi = i < known ? c->r[i].off : w->len, end;
-        if (hi > lo && scan_gap(w, c, lo, hi))
-            return -1;
+        if (hi > lo && (r = scan_gap(w, c, &dl, lo, hi)) != 0)
+            break;
         if (i < known) {
             if (ckd_add(&end, c->r[i].off + c->r[i].lhsize, c->r[i].csize))
                 end = w->len;
@@ -321,9 +368,10 @@ scan_gaps(struct walk *w, struct zcat *c)
                 lo = end;
         }
     }
-    if (c->n > known)
+    free(dl.pos);
+    if (r == 0 && c->n > known)
         qsort(c->r, c->n, sizeof(*c->r), by_offset);
-    return 0;
+    return r;
 }
 
 static int
