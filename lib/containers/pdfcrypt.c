@@ -146,7 +146,7 @@ hash_r6(const uint8_t *salt, const uint8_t *udata, size_t ulen, uint8_t *out)
     const uint8_t *parts[2] = {salt, udata};
     size_t lens[2] = {8, ulen};
 
-    if (digest(EVP_sha256(), parts, lens, 2, k))
+    if (digest(EVP_sha256(), parts, lens, ulen ? 2 : 1, k))
         return -1;
     for (int i = 0;; i++) {
         size_t one = klen + ulen, n = 64 * one;
@@ -154,7 +154,8 @@ hash_r6(const uint8_t *salt, const uint8_t *udata, size_t ulen, uint8_t *out)
         int el;
         for (int r = 0; r < 64; r++) {
             memcpy(k1 + (size_t)r * one, k, klen);
-            memcpy(k1 + (size_t)r * one + klen, udata, ulen);
+            if (ulen)
+                memcpy(k1 + (size_t)r * one + klen, udata, ulen);
         }
         if ((el = aes_cbc(128, 1, k, k + 16, k1, n, e, 0)) < 0)
             return -1;

@@ -201,14 +201,14 @@ test_htmlnorm(void)
 
 /* ---- limits through the scanner ---- */
 
-static vg_scanner *
-scanner(const vg_scan_opts *o, struct shard **sh, vg_db *db)
+/* A database with one body pattern, "MARKER". */
+static void
+open_db(struct shard **sh, vg_db *db)
 {
-    static const char ndb[] = "Ut.Marker:0:*:4d41524b4552\n"; /* "MARKER" */
+    static const char ndb[] = "Ut.Marker:0:*:4d41524b4552\n";
     struct loader ld;
     struct buf img = {0};
     vg_err err;
-    vg_scanner *sc = NULL;
 
     loader_init(&ld, 0, "main");
     T_CHECK(loader_add_buffer(&ld, "u.ndb", (const uint8_t *)ndb, strlen(ndb), 0, &err) == VG_OK);
@@ -218,6 +218,13 @@ scanner(const vg_scan_opts *o, struct shard **sh, vg_db *db)
     memset(db, 0, sizeof(*db));
     db->shards = sh;
     db->nshards = 1;
+}
+
+static vg_scanner *
+scanner(const vg_scan_opts *o, const vg_db *db)
+{
+    vg_scanner *sc = NULL;
+
     T_CHECK(vg_scanner_new(db, o, &sc) == VG_OK);
     return sc;
 }
@@ -254,9 +261,10 @@ test_ratio_limit(void)
     size_t n;
     uint8_t *g = gz(8u << 20, &n);
 
+    open_db(&sh, &db);
     vg_scan_opts_default(&o);
     o.max_ratio = 50; /* 8 MiB of zeros compress far more than 50:1 */
-    sc = scanner(&o, &sh, &db);
+    sc = scanner(&o, &db);
     T_CHECK(vg_scan_mem(sc, g, n, &r) == VG_OK);
     T_CHECK(r->incomplete & VG_LIMIT_RATIO);
     /* a compressed stream is scanned as far as the bound allows */
@@ -264,7 +272,7 @@ test_ratio_limit(void)
     vg_scanner_free(sc);
     /* without the bound the stream is scanned whole */
     o.max_ratio = 0;
-    sc = scanner(&o, &sh, &db);
+    sc = scanner(&o, &db);
     T_CHECK(vg_scan_mem(sc, g, n, &r) == VG_OK);
     T_EQ_INT(r->incomplete, 0);
     T_EQ_INT(r->nmatches, 1);
@@ -285,9 +293,10 @@ test_filesize_limit_on_member(void)
     size_t n;
     uint8_t *g = gz(3u << 20, &n);
 
+    open_db(&sh, &db);
     vg_scan_opts_default(&o);
     o.max_filesize = 1u << 20;
-    sc = scanner(&o, &sh, &db);
+    sc = scanner(&o, &db);
     T_CHECK(vg_scan_mem(sc, g, n, &r) == VG_OK);
     T_CHECK(r->incomplete & VG_LIMIT_FILESIZE);
     T_EQ_STR(r->incomplete_where, "GZIP:");
@@ -297,7 +306,7 @@ test_filesize_limit_on_member(void)
     vg_scanner_free(sc);
     /* with --alert-exceeds-max the limit is an alert */
     o.flags |= VG_SCAN_ALERT_EXCEEDS_MAX;
-    sc = scanner(&o, &sh, &db);
+    sc = scanner(&o, &db);
     T_CHECK(vg_scan_mem(sc, g, n, &r) == VG_OK);
     T_CHECK(r->infected);
     vg_scanner_free(sc);
