@@ -20,7 +20,7 @@ test_pkgs=(
   clamav clamav-daemon clamdscan clamav-testfiles
   yara python3 python3-pyclamd libclamav-client-perl
   nginx
-  zip unzip p7zip-full xz-utils zstd bzip2 cpio genisoimage gcab binutils time qpdf
+  zip unzip p7zip-full xz-utils zstd bzip2 cpio genisoimage gcab binutils time qpdf arj
   bc procps
   systemd
 )

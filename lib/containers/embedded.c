@@ -2,8 +2,8 @@
  * embedded.c - objects found inside a layer by ClamAV's type signatures
  * (filetype_scan_embedded), opened as clamscan's cli_scanraw does:
  *   - self-extracting archives: ZIP (the layer is read as a ZIP: the reader
- *     finds the local headers wherever they are), CAB, RAR and 7z from the
- *     signature's offset to the end;
+ *     finds the local headers wherever they are), CAB, RAR, 7z and ARJ from
+ *     the signature's offset to the end;
  *   - a PDF inside other data, from its offset;
  *   - a PE inside a PE, ZIP or OLE2 layer, from its offset to the end,
  *     when its headers parse and it is at most 40 MiB (MaxEmbeddedPE).
@@ -41,6 +41,9 @@ open_at(struct vg_scanner *sc, const uint8_t *buf, size_t len, size_t off, enum 
     case FT_PDF:
         w.enc_name = "PDF";
         st = pdf_walk(&w);
+        break;
+    case FT_ARJ:
+        st = arj_walk(&w);
         break;
     case FT_RAR:
         w.enc_name = "RAR";
@@ -120,6 +123,10 @@ embedded_walk(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftype 
         case FT_7ZSFX:
             if (kind != FT_7Z)
                 st = open_at(sc, buf, len, off, type, FT_7Z, lc);
+            break;
+        case FT_ARJSFX:
+            if (kind != FT_ARJ)
+                st = open_at(sc, buf, len, off, type, FT_ARJ, lc);
             break;
         case FT_PDF:
             if (kind != FT_PDF && off > 0)

@@ -66,6 +66,7 @@ sniff_container(const uint8_t *buf, size_t len, enum ftype type)
     case FT_TNEF:
     case FT_RTF:
     case FT_SIS:
+    case FT_ARJ:
         return type;
     case FT_BINARY:
         if ((k = filetype_extra_container(buf, len)) != FT_BINARY)
@@ -120,6 +121,7 @@ sniff_tag(enum ftype kind)
     case FT_TNEF: return "TNEF";
     case FT_RTF: return "RTF";
     case FT_SIS: return "SIS";
+    case FT_ARJ: return "ARJ";
     default: return "DATA";
     }
 }

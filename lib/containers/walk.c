@@ -36,6 +36,7 @@ walk_has_cdb(enum ftype kind)
     case FT_ZIP:
     case FT_RAR:
     case FT_7Z:
+    case FT_ARJ:
     case FT_CAB:
     case FT_CPIO:
     case FT_TAR:
@@ -359,6 +360,9 @@ containers_walk(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftyp
         break;
     case FT_SIS:
         st = sis_walk(&w);
+        break;
+    case FT_ARJ:
+        st = arj_walk(&w);
         break;
     case FT_7Z:
         w.enc_name = "7Zip";

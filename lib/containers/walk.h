@@ -70,7 +70,7 @@ struct member {
                                (clamscan scans the part of a .gz/.bz2/.xz within limits) */
 
 /* Whether clamscan matches .cdb rules on members of this kind of container
- * (ZIP, RAR, 7z, CAB, cpio, tar and MIME attachments; not compressed
+ * (ZIP, RAR, 7z, ARJ, CAB, cpio, tar and MIME attachments; not compressed
  * streams, documents or the small formats). */
 int walk_has_cdb(enum ftype kind);
 
@@ -130,6 +130,7 @@ vg_status binhex_walk(struct walk *w);
 vg_status tnef_walk(struct walk *w);
 vg_status rtf_walk(struct walk *w);
 vg_status sis_walk(struct walk *w);
+vg_status arj_walk(struct walk *w);
 
 /* Objects ClamAV's type signatures find inside a layer of type `type`
  * already opened as `kind` (FT_BINARY if none): self-extracting archives,

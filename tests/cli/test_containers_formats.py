@@ -1,6 +1,6 @@
 """test_containers_formats.py - archives and compressed streams built here
 with the standard tools (zip, 7z, tar, gzip, bzip2, xz, zstd, gcab,
-genisoimage, cpio, ar) or, where no free tool writes the format, a small
+genisoimage, cpio, ar, arj) or, where no free tool writes the format, a small
 generator (RPM, RAR 4 stored): each hides the test marker at depth 1..4.
 vigil must find it under the right name, in the layer that holds it
 (container chain in the layer path); where clamscan 1.4.6 opens the same
@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib
 import cscan  # noqa: E402
 
 # formats clamscan 1.4.6 (Debian) opens: compare names with it for these
-CLAM_OPENS = ("zip", "7z", "tar", "gz", "bz2", "xz", "cab", "iso", "cpio")
+CLAM_OPENS = ("zip", "7z", "tar", "gz", "bz2", "xz", "cab", "iso", "cpio", "arj")
 
 
 def rpm(payload_cpio_gz):
@@ -90,6 +90,9 @@ def build(w):
         r = w.run(["cpio", "--quiet", "-o", "-H", fmt], cwd=src, input=b"m.txt\n")
         w.write("m.%s.cpio" % fmt, r.stdout)
         add("m.%s.cpio" % fmt, "cpio", "CPIO:m.txt")
+    for m in range(5):
+        w.run(["arj", "a", "-m%d" % m, "-y", "../m%d.arj" % m, "m.txt"], cwd=src)
+        add("m%d.arj" % m, "arj", "ARJ:m.txt")
     w.run(["ar", "rc", "../m.a", "m.txt"], cwd=src)
     add("m.a", "ar", "AR:m.txt")
     # a .deb: ar holding data.tar.gz

@@ -10,7 +10,7 @@ signatures with Container:, .cdb), YARA left out. Most of these files are contai
 ctest-labels: containers
 
 A few files need parsers vigil does not have (packed executables need
-unpackers; installers and two archive formats need their own readers):
+unpackers; installers and CHM need their own readers):
 they are listed in NOT_YET with the reason, see
 docs/internals/CONTAINERS.md. For those, vigil may only miss names, never
 report one clamscan does not; and a listed file that starts to agree fails
@@ -42,7 +42,6 @@ NOT_YET = {
     "clam_IScab_int.exe": "InstallShield cabinet: no InstallShield reader",
     "clam_ISmsi_ext.exe": "InstallShield MSI payload: no InstallShield reader",
     "clam_ISmsi_int.exe": "InstallShield MSI payload: no InstallShield reader",
-    "clam.arj": "ARJ archive (method 1): no ARJ decoder",
     "clam.chm": "CHM help file: no LZX decoder",
 }
 

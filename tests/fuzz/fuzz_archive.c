@@ -1,6 +1,6 @@
 /*
  * fuzz_archive.c - the libarchive-backed reader (archive.c) and the small
- * format readers (szdd, binhex, tnef, rtf, sis) on hostile bytes; the
+ * format readers (szdd, binhex, tnef, rtf, sis, arj) on hostile bytes; the
  * first byte picks the format, the rest is the container.
  */
 #include "fuzz_walkctx.h"
@@ -24,7 +24,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (size < 1)
         return 0;
-    sel = data[0] % (nk + 5);
+    sel = data[0] % (nk + 6);
     if (sel < nk)
         fuzz_walk_as(data + 1, size - 1, kinds[sel], by_kind);
     else if (sel == nk)
@@ -35,7 +35,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_walk_as(data + 1, size - 1, FT_TNEF, tnef_walk);
     else if (sel == nk + 3)
         fuzz_walk_as(data + 1, size - 1, FT_RTF, rtf_walk);
-    else
+    else if (sel == nk + 4)
         fuzz_walk_as(data + 1, size - 1, FT_SIS, sis_walk);
+    else
+        fuzz_walk_as(data + 1, size - 1, FT_ARJ, arj_walk);
     return 0;
 }

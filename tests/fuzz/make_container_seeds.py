@@ -135,6 +135,12 @@ def main():
         put("fuzz_archive", "ar", b"\x0a!<arch>\nm.txt/          0           0     0     644     %-10d`\n"
             % len(BODY) + BODY)
         put("fuzz_walk", "tar.gz", gzip.compress(tarb))
+        for m in (1, 4):
+            a = os.path.join(t, "m%d.arj" % m)
+            subprocess.run(["arj", "a", "-m%d" % m, "-y", a, "m.txt"], cwd=t, capture_output=True,
+                           check=True)
+            with open(a, "rb") as f:
+                put("fuzz_archive", "arj%d" % m, bytes([17]) + f.read())
     szdd = b"SZDD\x88\xf0\x27\x33A\0" + struct.pack("<I", 16) + b"\xff" + b"ABCDEFGH" + b"\x00\x00\xf0"
     put("fuzz_archive", "szdd", bytes([12]) + szdd)
     tnef = struct.pack("<IH", 0x223E9F78, 1) + b"\x02" + struct.pack("<II", 0x00018010, 4) + b"a.ex" + \
