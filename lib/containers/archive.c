@@ -127,6 +127,66 @@ archive_decode(const uint8_t *in, size_t n, enum ftype kind, struct sink *out)
     return res;
 }
 
+static uint64_t
+num(const uint8_t *p, size_t n, int base)
+{
+    uint64_t v = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        int d = p[i] >= '0' && p[i] <= '9' ? p[i] - '0'
+                : base == 16 && p[i] >= 'a' && p[i] <= 'f' ? p[i] - 'a' + 10
+                : base == 16 && p[i] >= 'A' && p[i] <= 'F' ? p[i] - 'A' + 10 : -1;
+        if (d < 0 || d >= base)
+            return UINT64_MAX;
+        v = v * (uint64_t)base + (uint64_t)d;
+    }
+    return v;
+}
+
+/* The part of a cpio archive whose headers are consistent: libarchive
+ * allocates what a header's name size says before it reads the name, so
+ * a header claiming more than the archive holds ends the archive here. */
+static size_t
+cpio_prefix(const uint8_t *b, size_t len)
+{
+    size_t p = 0;
+
+    while (p < len) {
+        uint64_t nsz, fsz, hdr, pad;
+        size_t left = len - p;
+        if (left >= 110 && (memcmp(b + p, "070701", 6) == 0 || memcmp(b + p, "070702", 6) == 0)) {
+            fsz = num(b + p + 54, 8, 16);
+            nsz = num(b + p + 94, 8, 16);
+            hdr = 110;
+            pad = 4;
+        } else if (left >= 76 && memcmp(b + p, "070707", 6) == 0) {
+            nsz = num(b + p + 59, 6, 8);
+            fsz = num(b + p + 65, 11, 8);
+            hdr = 76;
+            pad = 1;
+        } else if (left >= 26 && (b[p] == 0xc7 || b[p] == 0x71) && (b[p + 1] == 0x71 || b[p + 1] == 0xc7)) {
+            int le = b[p] == 0xc7;
+            const uint8_t *q = b + p;
+#define H16(o) (le ? (uint64_t)(q[o] | q[(o) + 1] << 8) : (uint64_t)(q[o] << 8 | q[(o) + 1]))
+            nsz = H16(20);
+            fsz = H16(22) << 16 | H16(24);
+#undef H16
+            hdr = 26;
+            pad = 2;
+        } else {
+            break;
+        }
+        if (nsz == UINT64_MAX || fsz == UINT64_MAX || nsz > left - hdr)
+            return p;
+        hdr += nsz;
+        hdr = (hdr + pad - 1) / pad * pad;
+        if (hdr > left || fsz > left - hdr)
+            return hdr > left ? p : len; /* data may be cut: libarchive reads what is there */
+        p += (size_t)((hdr + fsz + pad - 1) / pad * pad);
+    }
+    return p < len ? (p ? p : len) : len;
+}
+
 /* The original name a gzip header records (FNAME), into name. */
 static void
 gzip_name(const uint8_t *b, size_t len, char *name, size_t cap)
@@ -209,7 +269,9 @@ archive_walk(struct walk *w, enum ftype kind)
 
     if (a == NULL)
         return VG_ENOMEM;
-    if (setup(a, kind) != 0 || archive_read_open_memory(a, w->buf, w->len) != ARCHIVE_OK)
+    if (setup(a, kind) != 0 ||
+        archive_read_open_memory(a, w->buf, kind == FT_CPIO ? cpio_prefix(w->buf, w->len) : w->len) !=
+            ARCHIVE_OK)
         goto out;
     while (st == VG_OK && !walk_done(w)) {
         int r = archive_read_next_header(a, &e);
