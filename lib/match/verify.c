@@ -120,7 +120,7 @@ run(struct vctx *v, const uint8_t *c, size_t pos, const uint8_t *const *cont, in
             break;
         case OP_ASSERT_L:
             if (pos == 0) {
-                if (!c[3])
+                if (!(c[3] & ASSERT_EDGE))
                     return 0;
             } else if (!in_class(v->classes, u16(c + 1), buf[pos - 1])) {
                 return 0;
@@ -129,9 +129,12 @@ run(struct vctx *v, const uint8_t *c, size_t pos, const uint8_t *const *cont, in
             break;
         case OP_ASSERT_R:
             if (pos >= len) {
-                if (!c[3])
+                if (!(c[3] & ASSERT_EDGE))
                     return 0;
             } else if (!in_class(v->classes, u16(c + 1), buf[pos])) {
+                return 0;
+            } else if ((c[3] & ASSERT_CRLF) && buf[pos] == '\r' &&
+                       (len - pos < 2 || buf[pos + 1] != '\n')) {
                 return 0;
             }
             c += 4;
