@@ -29,6 +29,18 @@ that vigil does not copy (clamav-compat.md section 9):
     signature has its own random literal bytes, so no two bodies coincide.
   - in .ign2, a plain-name line after a `name:md5` line: 1.4.6 aborts the
     load. Plain names are always written first.
+  - duplicate hash keys: two hash signatures with the same (hash type,
+    size, digest) in the same table (.hdb and .hsb share the whole-file
+    table, .mdb and .msb the section table; the digest's letter case does
+    not matter) but different names. clamscan reports only one of them,
+    the one where the binary search over its quicksorted (not stably
+    sorted) hash array lands (matcher-hash.c hm_sort/hm_find): with five
+    such lines for one file it reports the fourth, with two the second.
+    That is an accident of the sort, not a rule vigil could follow
+    (vigil keeps the last loaded one). The generator draws again when a
+    key is taken. A sized entry and a `*` entry for the same digest are
+    different keys (clamscan --allmatch reports both) and are still
+    generated.
 
 Python 3 standard library only. The same (family, seed, sizes) always gives
 byte-identical output.
@@ -418,8 +430,13 @@ def gen_hash(seed, nsigs, nfiles):
         suite.planted[name] = []
     originals = [f for f in files if not f[0].endswith(".twin")]
     pes = [f for f in originals if f[2] is not None and f[2].target == 1]
+    # Keys already used: no two signatures share (table, hash type, size,
+    # digest) - see the module comment (duplicate hash keys).
+    used = set()
     i = 0
-    while i < nsigs:
+    draws = 0
+    while i < nsigs and draws < 20 * nsigs:
+        draws += 1
         r = rng.random()
         if r < 0.65 or not pes:
             name, data, exe = rng.choice(originals)
@@ -438,6 +455,10 @@ def gen_hash(seed, nsigs, nfiles):
                 extra = ":%d:%d" % (rng.choice((0, 10, 51)), 255)
             if rng.random() < 0.15:
                 h = h.upper()
+            key = ("file", alg, size, h.lower())
+            if key in used:
+                continue
+            used.add(key)
             db = rng.choice(("gen.hdb", "gen.hsb"))
             sig = "Vg.Hash.%s-%05d" % (alg, i)
             suite.add_sig(db, sig, "%s:%s:%s%s" % (h, size, sig, extra))
@@ -459,6 +480,10 @@ def gen_hash(seed, nsigs, nfiles):
             elif q < 0.25:
                 size = "%d" % (len(sd) + rng.choice((-1, 1)))
                 how = "near-miss(size)"
+            key = ("section", alg, size, h.lower())
+            if key in used:
+                continue
+            used.add(key)
             db = rng.choice(("gen.mdb", "gen.msb"))
             sig = "Vg.Sect.%s-%05d" % (alg, i)
             suite.add_sig(db, sig, "%s:%s:%s%s" % (size, h, sig, extra))
