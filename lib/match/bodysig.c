@@ -313,6 +313,10 @@ parse_group(struct pp *p, struct buf *b, struct seqinfo *si, int neg, int at_sta
                             bits_set(bits, k);
                 if (c == 'L')
                     bits_set(bits, '\n');
+                /* as clamscan 1.4.6 (AC_WORD_MARKER_LEFT with ::w): the word
+                   check looks at the wide character before the match */
+                if (c == 'W' && (p->mods & MOD_WIDE))
+                    return emit_assert(p, b, si, 0, bits, ASSERT_EDGE | ASSERT_WIDE);
                 return emit_assert(p, b, si, 0, bits, ASSERT_EDGE);
             }
             if (at_end && p->last && p->depth == 0) {
@@ -327,6 +331,8 @@ parse_group(struct pp *p, struct buf *b, struct seqinfo *si, int neg, int at_sta
                     bits_set(bits, '\r');
                     return emit_assert(p, b, si, 1, bits, ASSERT_EDGE | ASSERT_CRLF);
                 }
+                if (c == 'W' && (p->mods & MOD_WIDE))
+                    return emit_assert(p, b, si, 1, bits, ASSERT_EDGE | ASSERT_WIDE);
                 return emit_assert(p, b, si, 1, bits, ASSERT_EDGE);
             }
             if (c == 'B')
