@@ -17,6 +17,9 @@ struct vg_db {
     uint32_t max_pats;
     uint32_t max_ldbs;
     uint32_t max_patlen;  /* longest body pattern (bytes, capped): text flush overlap */
+    uint32_t max_patlen7; /* the same over ASCII-text (target 7) signatures only */
+    uint32_t split_targets; /* bit t: a target-t body pattern is split (has parts) */
+    int text_reloff;      /* a target-7 body pattern has an EOF-relative offset */
 };
 
 #endif
