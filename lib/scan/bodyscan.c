@@ -70,6 +70,19 @@ bodyscan_count(struct lscan *ls, uint32_t ldb, uint32_t sub, uint64_t off, int p
     l->last[sub] = off;
 }
 
+/* The offset window of a body pattern: as bodyscan_offset_window, except
+ * that in clamscan's in-memory buffer of normalised text relative offsets
+ * are never computed, so such patterns cannot match there (as clamscan
+ * 1.4.6: `0:EOF-5:...` never matches the normalised text scanned in
+ * memory). */
+static int
+pat_window(const struct lscan *ls, const struct img_off *o, uint64_t *lo, uint64_t *hi)
+{
+    if (ls->normalized == NORM_MEMORY && o->kind != OFF_ABS)
+        return 0;
+    return bodyscan_offset_window(ls, o, lo, hi);
+}
+
 int
 bodyscan_offset_window(const struct lscan *ls, const struct img_off *o, uint64_t *lo, uint64_t *hi)
 {
@@ -264,7 +277,7 @@ on_hit(unsigned id, unsigned long long end, void *ctx)
         smin = end > pt->back_max ? end - pt->back_max : 0;
         if (p->nparts == 1) {
             if (p->off.kind != OFF_ANY) {
-                if (!bodyscan_offset_window(ls, &p->off, &lo, &hi))
+                if (!pat_window(ls, &p->off, &lo, &hi))
                     continue;
                 if (smin < lo)
                     smin = lo;
@@ -415,7 +428,7 @@ mp_eval(struct lscan *ls, uint32_t patidx, const struct mpst *m)
     uint32_t nprev = 0;
     uint64_t lo = 0, hi = UINT64_MAX;
 
-    if (p->off.kind != OFF_ANY && !bodyscan_offset_window(ls, &p->off, &lo, &hi))
+    if (p->off.kind != OFF_ANY && !pat_window(ls, &p->off, &lo, &hi))
         return;
     for (uint32_t j = 0; j < p->nparts; j++) {
         const struct img_part *pt = &sh->parts[p->first_part + j];
