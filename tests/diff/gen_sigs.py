@@ -42,6 +42,20 @@ that vigil does not copy (clamav-compat.md section 9):
     different keys (clamscan --allmatch reports both) and are still
     generated.
 
+Normalised text. clamscan 1.4.6 matches text files a second time as
+normalised text, in one of two ways chosen by the whole database: in
+memory, or, when some target-7 body pattern has an EOF offset, as a layer
+of its own (clamav-semantics.md, "Normalised text"). vigil does both, and
+the families cover both: the ndb family has no target-7 EOF offsets (in
+memory); ldb, allow and pcre have some (layer). The pcre family must:
+in memory, clamscan runs PCREs on the normalised buffer cut
+at its prefilter's first candidate position (matcher_run's `pos`), so a
+PCRE match before that point is missed and absolute PCRE offsets count
+from it. That is an artefact of the prefilter, not a rule vigil could
+follow (the cut depends on every pattern of the root, the built-in ones
+included); the first target-7 PCRE signature of the pcre family therefore
+always has a trigger at an EOF offset.
+
 Python 3 standard library only. The same (family, seed, sizes) always gives
 byte-identical output.
 """
@@ -372,9 +386,12 @@ def _plant_body_sig(rng, name, target, off, body, alpha, canvases, ctxf=None):
             c.planted.append((name, "wrong-target"))
 
 
-def gen_ndb(seed, nsigs, nfiles):
+def gen_ndb(seed, nsigs, nfiles, text_layer=False):
     """.ndb family: all targets that apply to the generated files, all
-    offset forms, all body syntax."""
+    offset forms, all body syntax. Without text_layer no target-7
+    signature has an EOF offset, so clamscan matches the normalised text of
+    text files in memory; with it, as a layer of its own (see "Normalised
+    text" in the module comment)."""
     rng = random.Random("ndb-%d" % seed)
     suite = Suite("ndb")
     canvases = _canvases(rng, nfiles, ALL_KINDS)
@@ -387,7 +404,7 @@ def gen_ndb(seed, nsigs, nfiles):
         home = rng.choice(homes) if homes else None
         off = random_offset(rng, target if target in EXE_TARGETS else 0, home,
                             body.max_len())
-        if rng.random() < 0.3:
+        if rng.random() < 0.3 or (target == 7 and off.kind == "eof" and not text_layer):
             off = Offset("any")
         name = "Vg.Ndb.T%d-%05d" % (target, i)
         suite.add_sig("gen.ndb", name, "%s:%d:%s:%s" % (name, target, off.text, body.text))
@@ -757,16 +774,20 @@ def gen_pcre(seed, nsigs, nfiles):
     suite = Suite("pcre")
     canvases = _canvases(rng, nfiles, ("bin", "bin", "text", "text", "text", "pe32",
                                        "elf64"))
+    first7 = [True]
     for i in range(nsigs):
         if rng.random() < 0.6:
-            _gen_one_pcre(rng, suite, canvases, i)
+            if _gen_one_pcre(rng, suite, canvases, i, first7[0]) == 7:
+                first7[0] = False
         else:
             _gen_one_bcomp(rng, suite, canvases, i)
+    if first7[0]:
+        raise ValueError("pcre family without a target-7 PCRE signature")
     _finish(suite, canvases)
     return suite
 
 
-def _gen_one_pcre(rng, suite, canvases, i):
+def _gen_one_pcre(rng, suite, canvases, i, first7):
     target = rng.choice((0, 0, 0, 7, 1))
     alpha = "text"
     homes = canvases_for(canvases, target, alpha)
@@ -775,6 +796,13 @@ def _gen_one_pcre(rng, suite, canvases, i):
     subs = []
     for _ in range(ntrig):
         subs.append(Sub(Offset("any"), B.make_body(rng, alpha, split=False, ends=False), "", alpha))
+    # Target-7 triggers at EOF offsets, always on the first target-7
+    # signature: clamscan then scans normalised text as a layer of its own
+    # (see "Normalised text" in the module comment).
+    if target == 7 and (first7 or rng.random() < 0.25):
+        subs[0].off = Offset("eof", rng.randint(subs[0].body.max_len(),
+                                                subs[0].body.max_len() + 300),
+                             rng.choice((None, rng.randint(0, 300))))
     re_text, re_gen = _regex(rng)
     trig = "%d" % 0 if ntrig == 1 else rng.choice(("0&1", "0|1", "1", "0"))
     flags = ""
@@ -820,6 +848,7 @@ def _gen_one_pcre(rng, suite, canvases, i):
                 b = b[:-1] + bytes([(b[-1] ^ 0x0F) | 0x40])
             return b, 0
     _plant_ldb(rng, name, target, subs + [PcreSub()], canvases, alpha, home)
+    return target
 
 
 def _bcomp_value(rng):
@@ -898,7 +927,7 @@ def gen_allow(seed, nsigs, nfiles):
     """Hash and body signatures plus .fp/.sfp entries for some files and
     .ign/.ign2 entries for some signature names."""
     rng = random.Random("allow-%d" % seed)
-    suite = gen_ndb(seed * 7 + 1, nsigs * 2 // 3, nfiles)
+    suite = gen_ndb(seed * 7 + 1, nsigs * 2 // 3, nfiles, text_layer=True)
     suite.family = "allow"
     hs = gen_hash(seed * 7 + 2, nsigs // 3, max(10, nfiles // 3))
     for db, lines in hs.dbs.items():
