@@ -172,10 +172,36 @@ add_alert(struct vg_scanner *sc, const char *name, size_t name_off, uint64_t off
     return VG_OK;
 }
 
+/* An ignore list (.ign/.ign2) in one shard applies to signatures of every
+ * shard: a daily shard can retire a name from the main one. Names are
+ * compared without the ".UNOFFICIAL" suffix, as ClamAV compares them. */
+static int
+ignored_elsewhere(const struct vg_scanner *sc, const char *name)
+{
+    char base[512];
+    size_t n = strlen(name);
+    static const char suffix[] = ".UNOFFICIAL";
+
+    if (sc->db->nshards < 2)
+        return 0; /* a shard's own ignores were applied when it was compiled */
+    if (n >= sizeof(suffix) - 1 && strcmp(name + n - (sizeof(suffix) - 1), suffix) == 0)
+        n -= sizeof(suffix) - 1;
+    if (n >= sizeof(base))
+        return 0;
+    memcpy(base, name, n);
+    base[n] = '\0';
+    for (size_t i = 0; i < sc->db->nshards; i++)
+        if (shard_ignores(sc->db->shards[i], base))
+            return 1;
+    return 0;
+}
+
 vg_status
 scanner_alert(struct vg_scanner *sc, const char *name, uint64_t offset, const char *layer,
               uint64_t key)
 {
+    if (ignored_elsewhere(sc, name))
+        return VG_OK;
     return add_alert(sc, name, SIZE_MAX, offset, layer, key);
 }
 

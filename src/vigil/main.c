@@ -19,20 +19,38 @@
 #ifndef VG_DEFAULT_DB
 #define VG_DEFAULT_DB "/usr/local/share/vigil/default.vgdb"
 #endif
+#ifndef VG_STATE_DB
+#define VG_STATE_DB "/var/lib/vigil/db/current"
+#endif
 
+/*
+ * The database `vigil scan` uses without -d: $VIGIL_DB; else, for a binary
+ * run from its build tree, the image built there (`make scan`); else the
+ * database `vigil update` installs (when present); else the bundled image
+ * installed with the program.
+ */
 const char *
 cli_default_db(void)
 {
     const char *env = getenv("VIGIL_DB");
 
-#ifdef VG_BUILD_DB
-    if (env == NULL || *env == '\0') {
-        if (access(VG_BUILD_DB, R_OK) == 0)
-            return VG_BUILD_DB;
-    }
-#endif
     if (env && *env)
         return env;
+#ifdef VG_BUILD_DB
+    {
+        char self[4096];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        size_t blen = strlen(VG_BUILD_DIR);
+        if (n > 0) {
+            self[n] = '\0';
+            if (strncmp(self, VG_BUILD_DIR, blen) == 0 && self[blen] == '/' &&
+                access(VG_BUILD_DB, R_OK) == 0)
+                return VG_BUILD_DB;
+        }
+    }
+#endif
+    if (access(VG_STATE_DB, R_OK) == 0)
+        return VG_STATE_DB;
     return VG_DEFAULT_DB;
 }
 
