@@ -80,6 +80,32 @@ db_root_facts(struct vg_db *db, const struct shard *s)
     }
 }
 
+void
+db_facts(struct vg_db *db)
+{
+    db->max_sigs = db->max_pats = db->max_ldbs = 0;
+    db->max_patlen = db->max_patlen7 = 0;
+    db->split_targets = 0;
+    db->text_reloff = 0;
+    for (size_t i = 0; i < db->nshards; i++) {
+        const struct shard *s = db->shards[i];
+        if (s->nsigs > db->max_sigs)
+            db->max_sigs = s->nsigs;
+        if (s->npats > db->max_pats)
+            db->max_pats = s->npats;
+        if (s->nldbs > db->max_ldbs)
+            db->max_ldbs = s->nldbs;
+        /* clamscan's maxpatlen: the longest single part (each part of a
+           split pattern is its own matcher pattern) */
+        for (uint32_t p = 0; p < s->nparts; p++) {
+            uint32_t l = s->parts[p].maxlen > 65536 ? 65536 : s->parts[p].maxlen;
+            if (l > db->max_patlen)
+                db->max_patlen = l;
+        }
+        db_root_facts(db, s);
+    }
+}
+
 VG_API vg_status
 vg_db_load(const char *const *paths, size_t npaths, uint32_t flags, vg_db **out, vg_err *err)
 {
@@ -126,24 +152,9 @@ vg_db_load(const char *const *paths, size_t npaths, uint32_t flags, vg_db **out,
     ld.shards = NULL;
     ld.nshards = 0;
     db->info.shards = (uint32_t)db->nshards;
-    for (size_t i = 0; i < db->nshards; i++) {
-        struct shard *s = db->shards[i];
-        add_counts(&db->info, &s->hdr->counts);
-        if (s->nsigs > db->max_sigs)
-            db->max_sigs = s->nsigs;
-        if (s->npats > db->max_pats)
-            db->max_pats = s->npats;
-        if (s->nldbs > db->max_ldbs)
-            db->max_ldbs = s->nldbs;
-        /* clamscan's maxpatlen: the longest single part (each part of a
-           split pattern is its own matcher pattern) */
-        for (uint32_t p = 0; p < s->nparts; p++) {
-            uint32_t l = s->parts[p].maxlen > 65536 ? 65536 : s->parts[p].maxlen;
-            if (l > db->max_patlen)
-                db->max_patlen = l;
-        }
-        db_root_facts(db, s);
-    }
+    for (size_t i = 0; i < db->nshards; i++)
+        add_counts(&db->info, &db->shards[i]->hdr->counts);
+    db_facts(db);
     *out = db;
     db = NULL;
     st = VG_OK;

@@ -22,4 +22,9 @@ struct vg_db {
     int text_reloff;      /* a target-7 body pattern has an EOF-relative offset */
 };
 
+/* Fill the scanner-facing fields (max_*, split_targets, text_reloff) from
+ * db->shards; vg_db_load does this, code that assembles a vg_db by hand
+ * (tests) must call it too. */
+void db_facts(struct vg_db *db);
+
 #endif
