@@ -794,8 +794,9 @@ def _gen_one_pcre(rng, suite, canvases, i, first7):
     home = rng.choice(homes) if homes else None
     ntrig = rng.randint(1, 2)
     subs = []
-    for _ in range(ntrig):
-        subs.append(Sub(Offset("any"), B.make_body(rng, alpha, split=False, ends=False), "", alpha))
+    for k in range(ntrig):
+        subs.append(Sub(Offset("any"), B.make_body(rng, alpha, split=k > 0 and rng.random() < 0.3,
+                                                   ends=False), "", alpha))
     # Target-7 triggers at EOF offsets, always on the first target-7
     # signature: clamscan then scans normalised text as a layer of its own
     # (see "Normalised text" in the module comment).
@@ -884,11 +885,15 @@ def _bcomp_value(rng):
 
 
 def _gen_one_bcomp(rng, suite, canvases, i):
-    target = rng.choice((0, 0, 7))
+    # Targets 7 and 1 too: clamscan runs their byte compares only when the
+    # database has a split pattern of the same target (clamav-semantics.md),
+    # which split triggers here and in _gen_one_pcre provide now and then.
+    target = rng.choice((0, 0, 7, 1))
     alpha = "text"
     homes = canvases_for(canvases, target, alpha)
     home = rng.choice(homes) if homes else None
-    trig = Sub(Offset("any"), B.make_body(rng, alpha, split=False, ends=False, simple=True), "", alpha)
+    trig = Sub(Offset("any"), B.make_body(rng, alpha, split=rng.random() < 0.25, ends=False,
+                                          simple=True), "", alpha)
     opts, n, v, enc = _bcomp_value(rng)
     direction = rng.choice((">>", "<<"))
     dist = rng.randint(0, 30)
