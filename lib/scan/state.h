@@ -90,7 +90,7 @@ enum { NORM_NONE = 0, NORM_MEMORY, NORM_LAYER };
 
 /* Ordering of alerts in first-match mode, as clamscan would find them. */
 #define KEY(phase, pos) (((uint64_t)(phase) << 56) | ((uint64_t)(pos) & 0x00ffffffffffffffull))
-enum { PH_BODY = 1, PH_BCOMP = 5, PH_LSIG = 6, PH_HASH = 8, PH_SECT = 9, PH_HEUR = 12 };
+enum { PH_BODY = 1, PH_LSIG = 6, PH_HASH = 8, PH_SECT = 9, PH_HEUR = 12 };
 
 /* bodyscan.c: run the literal matcher and the post-scan chain checks. */
 void bodyscan_run(struct lscan *ls);
