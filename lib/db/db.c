@@ -118,6 +118,7 @@ vg_db_load(const char *const *paths, size_t npaths, uint32_t flags, vg_db **out,
     if (paths == NULL || npaths == 0)
         return err_set(err, VG_EINVAL, "no database given");
     loader_init(&ld, flags, "main");
+    ld.async_patterns = 1;
     if ((st = loader_add_paths(&ld, paths, npaths, 1, err)) != VG_OK)
         goto out;
     if (ld.files == 0) {
@@ -223,6 +224,7 @@ vg_db_compile(const char *const *paths, size_t npaths, uint32_t flags, const cha
     if (paths == NULL || npaths == 0 || out_path == NULL)
         return err_set(err, VG_EINVAL, "nothing to compile");
     loader_init(&ld, flags, shard_name ? shard_name : "main");
+    ld.async_patterns = 1;
     if ((st = loader_add_paths(&ld, paths, npaths, 0, err)) != VG_OK)
         goto out;
     if (ld.files == 0) {
