@@ -25,6 +25,7 @@ build_init(struct dbbuild *b, uint32_t flags, const char *shard)
     b->sigs.esz = sizeof(struct img_sig);
     b->pats.esz = sizeof(struct img_pat);
     b->parts.esz = sizeof(struct img_part);
+    b->part_score.esz = sizeof(double);
     b->ldbs.esz = sizeof(struct img_ldb);
     b->subs.esz = sizeof(struct img_sub);
     b->exprs.esz = sizeof(struct img_expr);
@@ -48,6 +49,7 @@ build_free(struct dbbuild *b)
     vec_free(&b->sigs);
     vec_free(&b->pats);
     vec_free(&b->parts);
+    vec_free(&b->part_score);
     vec_free(&b->ldbs);
     vec_free(&b->subs);
     vec_free(&b->exprs);
@@ -228,7 +230,11 @@ build_add_pattern(struct dbbuild *b, uint32_t sig, uint32_t sub, const char *hex
         pt->maxgap = cp->parts[i].maxgap;
         pt->minlen = cp->parts[i].minlen;
         pt->maxlen = cp->parts[i].maxlen;
-        atoms_choose(b->tab.code.p, pt);
+        {
+            double score = atoms_choose(b->tab.code.p, pt);
+            if ((st = vec_add(&b->part_score, &score)) != VG_OK)
+                return st;
+        }
     }
     if ((st = vec_push(&b->pats, (void **)&p)) != VG_OK)
         return st;

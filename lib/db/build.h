@@ -37,6 +37,7 @@ struct dbbuild {
     struct vec sigs;           /* struct img_sig */
     struct vec pats;           /* struct img_pat */
     struct vec parts;          /* struct img_part */
+    struct vec part_score;     /* double: the search literal's score, per part (not in images) */
     struct vec ldbs;           /* struct img_ldb */
     struct vec subs;           /* struct img_sub */
     struct vec exprs;          /* struct img_expr */
@@ -50,6 +51,7 @@ struct dbbuild {
     size_t ign_indexed;        /* entries covered by ignhash */
     struct pattab tab;
     struct img_counts counts;
+    void *patjob;              /* a pattern compile under way (compile.c) */
 };
 
 void build_init(struct dbbuild *b, uint32_t flags, const char *shard);

@@ -8,6 +8,7 @@
  */
 #include "db/compile.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -100,9 +101,9 @@ choose_atoms(struct dbbuild *b, struct atomtab *t, struct vec *refs, vg_err *err
         uint32_t bestpart = UINT32_MAX;
 
         for (uint32_t k = 0; k < p->nparts; k++) {
-            struct img_part tmp = *VEC_AT(&b->parts, struct img_part, p->first_part + k);
-            double s = atoms_choose(b->tab.code.p, &tmp);
-            if (tmp.litlen >= 2 && s > best + 1e-9) {
+            const struct img_part *tmp = VEC_AT(&b->parts, struct img_part, p->first_part + k);
+            double s = *VEC_AT(&b->part_score, double, p->first_part + k);
+            if (tmp->litlen >= 2 && s > best + 1e-9) {
                 best = s;
                 bestpart = k;
             }
@@ -281,15 +282,87 @@ add_vec(struct buf *out, uint32_t kind, const struct vec *v)
     return add_section(out, kind, v->p, len, v->n);
 }
 
+/* The pattern half of a compile: atoms, references, Hyperscan. It only
+ * reads the builder's patterns, parts and programs, so it can run in a
+ * thread while the loader goes on reading hash signatures. */
+struct patjob {
+    struct dbbuild *b;
+    struct atomtab t;
+    struct vec refs;
+    struct buf hs;
+    uint64_t tune, cpu;
+    vg_status st;
+    vg_err err;
+    pthread_t thread;
+    int threaded;
+};
+
+static void *
+patjob_run(void *arg)
+{
+    struct patjob *j = arg;
+
+    j->st = choose_atoms(j->b, &j->t, &j->refs, &j->err);
+    if (j->st == VG_OK)
+        j->st = hsb_compile(j->t.atoms.p, (uint32_t)j->t.atoms.n, j->t.bytes.p, &j->hs, &j->tune,
+                            &j->cpu, &j->err);
+    return NULL;
+}
+
+static struct patjob *
+patjob_new(struct dbbuild *b)
+{
+    struct patjob *j = calloc(1, sizeof(*j));
+
+    if (j == NULL)
+        return NULL;
+    j->b = b;
+    j->t.atoms.esz = sizeof(struct img_atom);
+    j->refs.esz = sizeof(struct img_ref);
+    return j;
+}
+
+void
+compile_job_free(struct dbbuild *b)
+{
+    struct patjob *j = b->patjob;
+
+    if (j == NULL)
+        return;
+    if (j->threaded)
+        pthread_join(j->thread, NULL);
+    buf_free(&j->t.bytes);
+    vec_free(&j->t.atoms);
+    free(j->t.slots);
+    vec_free(&j->refs);
+    buf_free(&j->hs);
+    free(j);
+    b->patjob = NULL;
+}
+
+vg_status
+compile_patterns_start(struct dbbuild *b)
+{
+    struct patjob *j;
+
+    if (b->patjob != NULL)
+        return VG_OK;
+    if ((j = patjob_new(b)) == NULL)
+        return VG_ENOMEM;
+    b->patjob = j;
+    if (pthread_create(&j->thread, NULL, patjob_run, j) == 0)
+        j->threaded = 1;
+    else
+        patjob_run(j); /* no thread: do it now */
+    return VG_OK;
+}
+
 vg_status
 compile_image(struct dbbuild *b, struct buf *out, vg_err *err)
 {
-    struct atomtab t = {{0}, VEC_INIT(struct img_atom), NULL, 0};
-    struct vec refs = VEC_INIT(struct img_ref);
+    struct patjob *j;
     struct vec ignh = VEC_INIT(uint64_t);
-    struct buf hs = {0};
     struct img_header hdr;
-    uint64_t tune = 0, cpu = 0;
     vg_status st;
     static const int hash_sec[3][3] = {
         {SEC_HASH_MD5, SEC_HASH_SHA1, SEC_HASH_SHA256},
@@ -299,14 +372,26 @@ compile_image(struct dbbuild *b, struct buf *out, vg_err *err)
     int (*cmps[3])(const void *, const void *) = {cmp_h16, cmp_h20, cmp_h32};
 
     out->len = 0;
-    if ((st = choose_atoms(b, &t, &refs, err)) != VG_OK)
-        goto out;
-    if ((st = hsb_compile(t.atoms.p, (uint32_t)t.atoms.n, t.bytes.p, &hs, &tune, &cpu, err)) != VG_OK)
-        goto out;
+    if (b->patjob == NULL) {
+        if ((b->patjob = patjob_new(b)) == NULL)
+            return VG_ENOMEM;
+        patjob_run(b->patjob);
+    }
+    j = b->patjob;
+    /* the hash tables are sorted while the patterns compile */
     for (int k = 0; k < 3; k++)
         for (int a = 0; a < 3; a++)
             if ((st = sort_dedupe(&b->hashes[k][a], cmps[a])) != VG_OK)
                 goto out;
+    if (j->threaded) {
+        pthread_join(j->thread, NULL);
+        j->threaded = 0;
+    }
+    if ((st = j->st) != VG_OK) {
+        if (err)
+            *err = j->err;
+        goto out;
+    }
     for (size_t i = 0; i < b->ign.n; i++) {
         uint64_t h = build_name_hash(VEC_AT(&b->ign, struct ign_entry, i)->name);
         if ((st = vec_add(&ignh, &h)) != VG_OK)
@@ -319,8 +404,8 @@ compile_image(struct dbbuild *b, struct buf *out, vg_err *err)
     memcpy(hdr.magic, IMG_MAGIC, 8);
     hdr.version = IMG_VERSION;
     snprintf(hdr.shard, sizeof(hdr.shard), "%s", b->shard);
-    hdr.hs_tune = tune;
-    hdr.hs_cpu_features = cpu;
+    hdr.hs_tune = j->tune;
+    hdr.hs_cpu_features = j->cpu;
     hdr.build_time = (int64_t)time(NULL);
     hdr.counts = b->counts;
     if ((st = buf_append(out, &hdr, sizeof(hdr))) != VG_OK)
@@ -331,9 +416,9 @@ compile_image(struct dbbuild *b, struct buf *out, vg_err *err)
         (st = add_vec(out, SEC_PARTS, &b->parts)) != VG_OK ||
         (st = add_section(out, SEC_CODE, b->tab.code.p, b->tab.code.len, b->tab.code.len)) != VG_OK ||
         (st = add_section(out, SEC_CLASSES, b->tab.classes.p, b->tab.classes.len, b->tab.nclasses)) != VG_OK ||
-        (st = add_vec(out, SEC_ATOMS, &t.atoms)) != VG_OK ||
-        (st = add_section(out, SEC_ATOMBYTES, t.bytes.p, t.bytes.len, t.bytes.len)) != VG_OK ||
-        (st = add_vec(out, SEC_REFS, &refs)) != VG_OK ||
+        (st = add_vec(out, SEC_ATOMS, &j->t.atoms)) != VG_OK ||
+        (st = add_section(out, SEC_ATOMBYTES, j->t.bytes.p, j->t.bytes.len, j->t.bytes.len)) != VG_OK ||
+        (st = add_vec(out, SEC_REFS, &j->refs)) != VG_OK ||
         (st = add_vec(out, SEC_LDBS, &b->ldbs)) != VG_OK ||
         (st = add_vec(out, SEC_SUBS, &b->subs)) != VG_OK ||
         (st = add_vec(out, SEC_EXPR, &b->exprs)) != VG_OK ||
@@ -347,7 +432,7 @@ compile_image(struct dbbuild *b, struct buf *out, vg_err *err)
         for (int a = 0; a < 3; a++)
             if ((st = add_vec(out, (uint32_t)hash_sec[k][a], &b->hashes[k][a])) != VG_OK)
                 goto fail;
-    if ((st = add_section(out, SEC_HSDB, hs.p, hs.len, hs.len)) != VG_OK)
+    if ((st = add_section(out, SEC_HSDB, j->hs.p, j->hs.len, j->hs.len)) != VG_OK)
         goto fail;
     if ((st = buf_align(out, 8)) != VG_OK)
         goto fail;
@@ -366,11 +451,7 @@ compile_image(struct dbbuild *b, struct buf *out, vg_err *err)
 fail:
     err_set(err, st, "database image: %s", vg_status_str(st));
 out:
-    buf_free(&t.bytes);
-    vec_free(&t.atoms);
-    free(t.slots);
-    vec_free(&refs);
+    compile_job_free(b);
     vec_free(&ignh);
-    buf_free(&hs);
     return st;
 }

@@ -21,6 +21,7 @@
 
 #include "core/ckd.h"
 #include "core/err.h"
+#include "db/compile.h"
 #include "db/sigread.h"
 #include "update/cvd.h"
 
@@ -74,6 +75,7 @@ loader_init(struct loader *ld, uint32_t flags, const char *shard_name)
 void
 loader_free(struct loader *ld)
 {
+    compile_job_free(&ld->text);
     build_free(&ld->text);
     for (size_t i = 0; i < ld->nshards; i++)
         shard_free(ld->shards[i]);
@@ -273,6 +275,22 @@ pua_kind(enum dbkind k)
     return k == K_HDU || k == K_MDU || k == K_NDU || k == K_LDU;
 }
 
+/* Load order: ignore lists, then everything with patterns (body and
+ * logical signatures, containers, images), then the hash lists, so that
+ * the patterns can compile while a million hash lines are read. */
+static int
+pass_of(enum dbkind k)
+{
+    switch (k) {
+    case K_IGN:
+        return 0;
+    case K_HDB: case K_HDU: case K_MDB: case K_MDU: case K_FP:
+        return 2;
+    default:
+        return 1;
+    }
+}
+
 static vg_status
 add_shard(struct loader *ld, struct shard *s)
 {
@@ -380,8 +398,10 @@ loader_add_paths(struct loader *ld, const char *const *paths, size_t n, int imag
 {
     vg_status st = VG_OK;
 
-    /* two passes: ignore lists first, then everything else */
-    for (int pass = 0; pass < 2 && st == VG_OK; pass++) {
+    for (int pass = 0; pass < 3 && st == VG_OK; pass++) {
+        if (pass == 2 && ld->async_patterns && ld->text_used &&
+            (st = compile_patterns_start(&ld->text)) != VG_OK)
+            break;
         for (size_t i = 0; i < n && st == VG_OK; i++) {
             struct stat sb;
 
@@ -397,12 +417,12 @@ loader_add_paths(struct loader *ld, const char *const *paths, size_t n, int imag
                     break;
                 for (size_t j = 0; j < nf; j++) {
                     enum dbkind k = kind_of(files[j]);
-                    if (st == VG_OK && (k == K_IGN) == (pass == 0))
+                    if (st == VG_OK && pass_of(k) == pass)
                         st = load_file(ld, files[j], k, images_ok, err);
                     free(files[j]);
                 }
                 free(files);
-                if (st == VG_OK && pass == 1 && nf == 0)
+                if (st == VG_OK && pass == 2 && nf == 0)
                     st = err_set(err, VG_ENOENT, "%s: no supported database files found", paths[i]);
             } else {
                 enum dbkind k = kind_of(paths[i]);
@@ -411,7 +431,7 @@ loader_add_paths(struct loader *ld, const char *const *paths, size_t n, int imag
                                  paths[i]);
                     break;
                 }
-                if ((k == K_IGN) == (pass == 0))
+                if (pass_of(k) == pass)
                     st = load_file(ld, paths[i], k, images_ok, err);
             }
         }

@@ -22,6 +22,7 @@ struct loader {
     struct shard **shards;    /* image files */
     size_t nshards;
     size_t files;             /* database files seen */
+    int async_patterns;       /* compile patterns in a thread while hash files load */
 };
 
 void loader_init(struct loader *ld, uint32_t flags, const char *shard_name);

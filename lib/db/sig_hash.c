@@ -64,15 +64,16 @@ hexd(int c)
 int
 sig_hex(const char *s, uint8_t *out, size_t n)
 {
-    if (strlen(s) != 2 * n)
-        return -1;
     for (size_t i = 0; i < n; i++) {
-        int h = hexd(s[2 * i]), l = hexd(s[2 * i + 1]);
-        if (h < 0 || l < 0)
+        int h = hexd(s[2 * i]), l;
+        if (h < 0)
+            return -1; /* also stops at the terminating NUL of a short string */
+        l = hexd(s[2 * i + 1]);
+        if (l < 0)
             return -1;
         out[i] = (uint8_t)(h << 4 | l);
     }
-    return 0;
+    return s[2 * n] == '\0' ? 0 : -1;
 }
 
 vg_status
@@ -87,7 +88,8 @@ sig_hash_line(struct dbbuild *b, int kind, char *line, int official, vg_err *err
     uint32_t size, name_off = 0;
     vg_status st;
 
-    snprintf(copy, sizeof(copy), "%s", line);
+    if (b->ign.n > 0) /* the whole line is needed only for "name:md5" ignores */
+        snprintf(copy, sizeof(copy), "%s", line);
     n = sig_split(line, ':', f, 5);
     if (n < 3 || n > 5)
         return err_set(err, VG_EFORMAT, "expected 3 to 5 ':'-separated fields, found %s",

@@ -30,7 +30,8 @@ sig_ndb_line(struct dbbuild *b, char *line, int official, vg_err *err)
     struct cpat cp;
     vg_status st;
 
-    snprintf(copy, sizeof(copy), "%s", line);
+    if (b->ign.n > 0) /* the whole line is needed only for "name:md5" ignores */
+        snprintf(copy, sizeof(copy), "%s", line);
     n = sig_split(line, ':', f, 6);
     if (n < 4 || n > 6)
         return err_set(err, VG_EFORMAT, "expected 4 to 6 ':'-separated fields");
