@@ -8,6 +8,8 @@
  *   - a PE inside a PE, ZIP or OLE2 layer, from its offset to the end,
  *     when its headers parse and it is at most 40 MiB (MaxEmbeddedPE).
  * A layer that already is a container of the same kind is not reopened.
+ * Only the first 16 MiB of a layer are searched (see MAX_EMBEDDED_SCAN);
+ * an object found there is opened to the end of the layer.
  */
 #include "containers/walk.h"
 
@@ -20,6 +22,10 @@
 
 #define MAX_EMBEDDED 64
 #define MAX_EMBEDDED_PE (40u << 20)
+/* Type signatures are looked for in the first 16 MiB of a layer: the
+ * search costs a pass over the bytes (about 30 ms per MiB on long runs of
+ * zeros), and self-extractors put their archive right after a small stub. */
+#define MAX_EMBEDDED_SCAN (16u << 20)
 
 /* Walk buf[off..len) as a container of kind, one level deeper. */
 static vg_status
@@ -89,19 +95,51 @@ embedded_pe(struct vg_scanner *sc, const uint8_t *buf, size_t len, size_t off, e
     return st != VG_OK ? st : w.err;
 }
 
+/* Whether the window holds the first bytes of anything opened here; the
+ * type signature search is skipped when not (it is slow on some data). */
+static int
+worth_searching(const uint8_t *buf, size_t len)
+{
+    static const struct {
+        const char *m;
+        size_t n;
+    } magic[] = {{"PK\x03\x04", 4}, {"Rar!\x1a\x07", 6}, {"MSCF\0\0\0\0", 8},
+                 {"7z\xbc\xaf\x27\x1c", 6}, {"%PDF-", 5}, {"%pdf-", 5}, {"MZ", 2},
+                 {"\x60\xea", 2}};
+
+    for (size_t i = 0; i < sizeof(magic) / sizeof(magic[0]); i++) {
+        /* memchr for the first byte: fast on any data, zeros included */
+        const uint8_t *p = buf, *end = buf + len;
+        while ((size_t)(end - p) >= magic[i].n &&
+               (p = memchr(p, (unsigned char)magic[i].m[0], (size_t)(end - p) - magic[i].n + 1)) != NULL) {
+            if (memcmp(p, magic[i].m, magic[i].n) == 0)
+                return 1;
+            p++;
+        }
+    }
+    return 0;
+}
+
 vg_status
 embedded_walk(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftype type,
               enum ftype kind, const struct layer_ctx *lc)
 {
     struct ft_embedded e[MAX_EMBEDDED];
     enum ftype fin;
-    size_t n;
+    size_t n, len_scan;
     int zip_done = kind == FT_ZIP;
     vg_status st = VG_OK;
 
     if (type != FT_PE && type != FT_ZIP && type != FT_OLE2 && type != FT_BINARY)
         return VG_OK;
-    n = filetype_scan_embedded(buf, len, type, e, MAX_EMBEDDED, &fin);
+    if (len > MAX_EMBEDDED_SCAN)
+        len_scan = MAX_EMBEDDED_SCAN;
+    else
+        len_scan = len;
+    /* PE layers start with "MZ": look past it */
+    if (!worth_searching(buf + (type == FT_PE ? 2 : 0), len_scan - (type == FT_PE && len_scan >= 2 ? 2 : 0)))
+        return VG_OK;
+    n = filetype_scan_embedded(buf, len_scan, type, e, MAX_EMBEDDED, &fin);
     for (size_t i = 0; i < n && st == VG_OK; i++) {
         size_t off = e[i].offset < len ? (size_t)e[i].offset : len;
         if (off >= len)
