@@ -235,8 +235,8 @@ slot_end(struct procpool *pp, struct wslot *w, int *wstatus)
 
     if (w->fd >= 0)
         close(w->fd);
-    if (w->pid > 0)
-        (void)spawner_end(pp->sp, w->pid, &ws, &err);
+    if (w->pid > 0 && spawner_end(pp->sp, w->pid, &ws, &err) != VG_OK && ws != -1)
+        ws = 0;
     w->fd = -1;
     w->pid = -1;
     if (wstatus)
@@ -246,7 +246,9 @@ slot_end(struct procpool *pp, struct wslot *w, int *wstatus)
 static void
 describe_death(int ws, char *out, size_t len)
 {
-    if (WIFSIGNALED(ws)) {
+    if (ws == -1) {
+        snprintf(out, len, "worker killed (still exiting)");
+    } else if (WIFSIGNALED(ws)) {
         const char *abbrev = sigabbrev_np(WTERMSIG(ws));
         snprintf(out, len, "worker killed by SIG%s%s", abbrev ? abbrev : "?",
                  WTERMSIG(ws) == SIGSYS ? " (forbidden system call)"

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,12 +21,15 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/err.h"
 
 #define CTL_FD 3
+/* How long an END waits for a killed worker to be gone. */
+#define REAP_MS 2000
 
 enum { OP_SPAWN = 1, OP_END = 2 };
 
@@ -88,6 +92,40 @@ reap(pid_t pid)
         if (errno != EINTR)
             return 0;
     return ws;
+}
+
+/* Wait up to ms for a killed worker to be gone. SIGKILL takes effect at
+ * once, except for a process stuck in the kernel (a page fault on a hung
+ * network file system): that one is left to be reaped later rather than
+ * stalling every spawn behind it. 1 when it was reaped. */
+static int
+reap_within(pid_t pid, int ms, int *ws)
+{
+    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+    if (pfd >= 0) {
+        struct pollfd p = {pfd, POLLIN, 0};
+        int r;
+        while ((r = poll(&p, 1, ms)) < 0 && errno == EINTR)
+            ;
+        close(pfd);
+        if (r == 0)
+            return 0;
+    }
+    *ws = reap(pid); /* pidfd_open is not there (Linux < 5.3): block */
+    return 1;
+}
+
+/* Reap what was left dying, without waiting. */
+static void
+reap_dying(struct kids *dying)
+{
+    for (size_t i = 0; i < dying->n;) {
+        if (waitpid(dying->p[i], NULL, WNOHANG) != 0)
+            dying->p[i] = dying->p[--dying->n];
+        else
+            i++;
+    }
 }
 
 static void
@@ -153,7 +191,7 @@ do_spawn(const struct worker_cfg *cfg, struct kids *k)
 static void __attribute__((noreturn))
 spawner_main(const struct worker_cfg *cfg, int ctl)
 {
-    struct kids k = {NULL, 0, 0};
+    struct kids k = {NULL, 0, 0}, dying = {NULL, 0, 0};
     struct sigaction sa;
     sigset_t all;
 
@@ -176,8 +214,10 @@ spawner_main(const struct worker_cfg *cfg, int ctl)
     for (;;) {
         struct cmd c;
         struct ans a = {-1, 0, 0};
-        ssize_t r = recv(CTL_FD, &c, sizeof(c), 0);
+        ssize_t r;
 
+        reap_dying(&dying);
+        r = recv(CTL_FD, &c, sizeof(c), 0);
         if (r < 0 && errno == EINTR)
             continue;
         if (r != (ssize_t)sizeof(c))
@@ -189,7 +229,11 @@ spawner_main(const struct worker_cfg *cfg, int ctl)
         if (c.op == OP_END && c.pid > 0 && kids_del(&k, c.pid) == 0) {
             kill(c.pid, SIGKILL);
             a.pid = c.pid;
-            a.wstatus = reap(c.pid);
+            if (!reap_within(c.pid, REAP_MS, &a.wstatus)) {
+                a.err = ETIMEDOUT;
+                if (kids_add(&dying, c.pid) != 0)
+                    a.wstatus = reap(c.pid);
+            }
         } else {
             a.err = ESRCH;
         }
@@ -199,6 +243,8 @@ spawner_main(const struct worker_cfg *cfg, int ctl)
         kill(k.p[i], SIGKILL);
     for (size_t i = 0; i < k.n; i++)
         reap(k.p[i]);
+    for (size_t i = 0; i < dying.n; i++)
+        reap(dying.p[i]);
     _exit(0);
 }
 
@@ -327,6 +373,10 @@ spawner_end(struct spawner *sp, pid_t pid, int *wstatus, vg_err *err)
     if (a.pid != pid)
         return err_set(err, VG_ESANDBOX, "sandbox: worker %d: %s", (int)pid,
                        a.err ? strerror(a.err) : "unknown");
+    if (a.err == ETIMEDOUT) {
+        *wstatus = -1;
+        return err_set(err, VG_ESANDBOX, "sandbox: worker %d: killed, still exiting", (int)pid);
+    }
     *wstatus = a.wstatus;
     return VG_OK;
 }

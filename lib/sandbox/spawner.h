@@ -38,7 +38,8 @@ vg_status spawner_start(const struct worker_cfg *cfg, struct spawner **out, vg_e
 vg_status spawner_spawn(struct spawner *sp, pid_t *pid, int *fd, vg_err *err);
 
 /* Kill (SIGKILL, if it still runs) and reap worker pid; *wstatus receives
- * its wait status, which tells how it ended when it died by itself. */
+ * its wait status, which tells how it ended when it died by itself, or -1
+ * when it was still exiting after a while (the spawner reaps it later). */
 vg_status spawner_end(struct spawner *sp, pid_t pid, int *wstatus, vg_err *err);
 
 /* The spawner's pid (tests). */
