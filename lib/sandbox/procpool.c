@@ -54,9 +54,12 @@
 #define DEFAULT_CPU_S 600
 
 struct wslot {
-    pid_t pid;   /* -1: no worker */
-    int fd;      /* our end of its socket, -1: none */
-    int fresh;   /* its HELLO is still to be read */
+    pid_t pid;      /* -1: no worker */
+    int fd;         /* our end of its socket, -1: none */
+    int fresh;      /* its HELLO is still to be read */
+    struct buf rx;  /* what came from it; rxoff: how much of that was read */
+    size_t rxoff;
+    struct buf tx;  /* the request being sent */
 };
 
 struct procpool {
@@ -103,90 +106,101 @@ ms_left(const struct timespec *dl)
 
 enum { RX_OK = 0, RX_CLOSED = -1, RX_TIMEOUT = -2, RX_UNSENT = -3 };
 
-/* Read exactly n bytes before the deadline (dl NULL: no deadline). */
-static int
-recv_full(int fd, void *p, size_t n, const struct timespec *dl)
-{
-    uint8_t *b = p;
+/* Bytes asked for at once: a whole usual reply in one read. */
+#define RX_CHUNK 4096
+/* A receive buffer grown past this is given back after use. */
+#define RX_KEEP (64u << 10)
 
-    while (n > 0) {
+/* Have at least n unread bytes in the slot's buffer, reading what the
+ * socket holds (perhaps more than n) before the deadline (dl NULL: none). */
+static int
+rx_fill(struct wslot *w, size_t n, const struct timespec *dl)
+{
+    while (w->rx.len - w->rxoff < n) {
+        size_t want = n > RX_CHUNK ? n : RX_CHUNK;
+        struct pollfd pfd = {w->fd, POLLIN, 0};
         ssize_t r;
 
-        if (dl) {
-            struct pollfd pfd = {fd, POLLIN, 0};
-            int ms = ms_left(dl);
-            if (ms <= 0)
-                return RX_TIMEOUT;
-            r = poll(&pfd, 1, ms);
-            if (r < 0 && errno != EINTR)
-                return RX_CLOSED;
-            if (r == 0)
-                return RX_TIMEOUT;
-            if (r < 0)
-                continue;
+        if (w->rxoff > 0) {
+            memmove(w->rx.p, w->rx.p + w->rxoff, w->rx.len - w->rxoff);
+            w->rx.len -= w->rxoff;
+            w->rxoff = 0;
         }
-        r = recv(fd, b, n, dl ? MSG_DONTWAIT : 0);
-        if (r < 0) {
-            if (errno == EINTR || errno == EAGAIN)
-                continue;
+        if (w->rx.cap - w->rx.len < want && buf_reserve(&w->rx, want) != VG_OK)
             return RX_CLOSED;
+        r = recv(w->fd, w->rx.p + w->rx.len, w->rx.cap - w->rx.len, MSG_DONTWAIT);
+        if (r > 0) {
+            w->rx.len += (size_t)r;
+            continue;
         }
+        if (r == 0 || (errno != EAGAIN && errno != EINTR))
+            return RX_CLOSED;
+        if (errno == EINTR)
+            continue;
+        /* nothing there yet: wait */
+        if (dl && ms_left(dl) <= 0)
+            return RX_TIMEOUT;
+        r = poll(&pfd, 1, dl ? ms_left(dl) : -1);
         if (r == 0)
+            return RX_TIMEOUT;
+        if (r < 0 && errno != EINTR)
             return RX_CLOSED;
-        b += r;
-        n -= (size_t)r;
     }
     return RX_OK;
 }
 
-/* One frame of the expected type; *body is malloc'ed (free it). On a
- * malformed frame, RX_CLOSED with why set. */
+/* One frame of the expected type. *body points into the slot's buffer,
+ * valid until its next read. On a malformed frame, RX_CLOSED with why set. */
 static int
-recv_frame(int fd, uint16_t want, const struct timespec *dl, uint8_t **body, uint32_t *len,
-           char *why, size_t whylen)
+recv_frame(struct wslot *w, uint16_t want, const struct timespec *dl, const uint8_t **body,
+           uint32_t *len, char *why, size_t whylen)
 {
-    uint8_t h[PROTO_HDR_SIZE];
     uint16_t type;
     int r;
 
     *body = NULL;
-    if ((r = recv_full(fd, h, sizeof(h), dl)) != RX_OK)
+    if ((r = rx_fill(w, PROTO_HDR_SIZE, dl)) != RX_OK)
         return r;
-    if (proto_hdr_decode(h, &type, len) != 0 || type != want) {
+    if (proto_hdr_decode(w->rx.p + w->rxoff, &type, len) != 0 || type != want) {
         snprintf(why, whylen, "malformed message header");
         return RX_CLOSED;
     }
-    if ((*body = malloc(*len ? *len : 1)) == NULL) {
-        snprintf(why, whylen, "out of memory for a %u-byte reply", (unsigned)*len);
-        return RX_CLOSED;
-    }
-    if ((r = recv_full(fd, *body, *len, dl)) != RX_OK) {
-        free(*body);
-        *body = NULL;
-    }
-    return r;
+    if ((r = rx_fill(w, PROTO_HDR_SIZE + (size_t)*len, dl)) != RX_OK)
+        return r;
+    *body = w->rx.p + w->rxoff + PROTO_HDR_SIZE;
+    w->rxoff += PROTO_HDR_SIZE + (size_t)*len;
+    return RX_OK;
+}
+
+static void
+rx_reset(struct wslot *w)
+{
+    w->rx.len = 0;
+    w->rxoff = 0;
+    if (w->rx.cap > RX_KEEP)
+        buf_free(&w->rx);
 }
 
 static int
-send_request(int sock, uint64_t seq, int fd)
+send_request(struct wslot *w, uint64_t seq, int fd)
 {
     union {
         struct cmsghdr h;
         char b[CMSG_SPACE(sizeof(int))];
     } ctl;
-    struct buf b = {0};
+    struct buf *b = &w->tx;
     struct iovec iov;
     struct msghdr mh;
     struct cmsghdr *c;
     ssize_t r;
-    int rc = -1;
 
-    if (proto_scan_encode(&b, seq) != VG_OK)
-        goto out;
+    b->len = 0;
+    if (proto_scan_encode(b, seq) != VG_OK)
+        return -1;
     memset(&mh, 0, sizeof(mh));
     memset(&ctl, 0, sizeof(ctl));
-    iov.iov_base = b.p;
-    iov.iov_len = b.len;
+    iov.iov_base = b->p;
+    iov.iov_len = b->len;
     mh.msg_iov = &iov;
     mh.msg_iovlen = 1;
     mh.msg_control = ctl.b;
@@ -196,18 +210,15 @@ send_request(int sock, uint64_t seq, int fd)
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(sizeof(int));
     memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    while ((r = sendmsg(sock, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+    while ((r = sendmsg(w->fd, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
         ;
     if (r < 0)
-        goto out;
+        return -1;
     /* a 24-byte message into an empty socket goes whole; if not, the rest */
-    for (size_t off = (size_t)r; off < b.len; off += (size_t)r)
-        if ((r = send(sock, b.p + off, b.len - off, MSG_NOSIGNAL)) <= 0)
-            goto out;
-    rc = 0;
-out:
-    buf_free(&b);
-    return rc;
+    for (size_t off = (size_t)r; off < b->len; off += (size_t)r)
+        if ((r = send(w->fd, b->p + off, b->len - off, MSG_NOSIGNAL)) <= 0)
+            return -1;
+    return 0;
 }
 
 /* -------------------------------------------------------------- slots */
@@ -235,6 +246,7 @@ slot_end(struct procpool *pp, struct wslot *w, int *wstatus)
 
     if (w->fd >= 0)
         close(w->fd);
+    rx_reset(w);
     if (w->pid > 0 && spawner_end(pp->sp, w->pid, &ws, &err) != VG_OK && ws != -1)
         ws = 0;
     w->fd = -1;
@@ -281,17 +293,15 @@ fail_reply(struct scan_reply *r, vg_status st, const char *fmt, ...)
 static int
 read_hello(struct wslot *w, const struct timespec *dl, char *why, size_t whylen)
 {
-    uint8_t *body;
+    const uint8_t *body;
     uint32_t len;
     vg_status st;
     char msg[PROTO_ERROR_MAX + 1];
-    int r = recv_frame(w->fd, PROTO_HELLO, dl, &body, &len, why, whylen);
+    int r = recv_frame(w, PROTO_HELLO, dl, &body, &len, why, whylen);
 
     if (r != RX_OK)
         return r;
-    r = proto_hello_decode(body, len, &st, msg, sizeof(msg), why, whylen);
-    free(body);
-    if (r != 0)
+    if (proto_hello_decode(body, len, &st, msg, sizeof(msg), why, whylen) != 0)
         return RX_CLOSED;
     if (st != VG_OK) {
         snprintf(why, whylen, "worker set-up failed: %.200s", msg);
@@ -308,13 +318,13 @@ exchange(struct procpool *pp, struct wslot *w, int fd, const struct timespec *dl
          struct scan_reply *reply, int *retire, char *why, size_t whylen)
 {
     uint64_t seq = atomic_fetch_add(&pp->seq, 1) + 1;
-    uint8_t *body = NULL;
+    const uint8_t *body = NULL;
     uint32_t len, flags = 0;
     int r, pending = 0;
     char msg[224];
 
     why[0] = '\0';
-    if (send_request(w->fd, seq, fd) != 0) {
+    if (send_request(w, seq, fd) != 0) {
         /* it never saw the file; a new one may have said why it left */
         if (w->fresh && read_hello(w, dl, why, whylen) == RX_OK)
             why[0] = '\0';
@@ -322,16 +332,16 @@ exchange(struct procpool *pp, struct wslot *w, int fd, const struct timespec *dl
     }
     if (w->fresh && (r = read_hello(w, dl, why, whylen)) != RX_OK)
         return r;
-    if ((r = recv_frame(w->fd, PROTO_REPLY, dl, &body, &len, why, whylen)) != RX_OK)
+    if ((r = recv_frame(w, PROTO_REPLY, dl, &body, &len, why, whylen)) != RX_OK)
         return r;
     if (proto_reply_decode(body, len, seq, reply, &flags, msg, sizeof(msg)) != 0) {
         snprintf(why, whylen, "malformed reply: %.200s", msg);
-        free(body);
         return RX_CLOSED;
     }
-    free(body);
     /* one reply per request: anything more is a worker out of control */
-    if (ioctl(w->fd, FIONREAD, &pending) != 0 || pending != 0) {
+    pending = (int)(w->rx.len - w->rxoff);
+    rx_reset(w);
+    if (pending != 0 || ioctl(w->fd, FIONREAD, &pending) != 0 || pending != 0) {
         snprintf(why, whylen, "malformed reply: %d bytes after its end", pending);
         return RX_CLOSED;
     }
@@ -502,9 +512,12 @@ procpool_free(struct procpool *pp)
         return;
     /* closing a worker's socket ends it (it reads EOF); the spawner,
      * when its socket closes, kills and reaps whatever is left */
-    for (unsigned i = 0; pp->w && i < pp->n; i++)
+    for (unsigned i = 0; pp->w && i < pp->n; i++) {
         if (pp->w[i].fd >= 0)
             close(pp->w[i].fd);
+        buf_free(&pp->w[i].rx);
+        buf_free(&pp->w[i].tx);
+    }
     spawner_stop(pp->sp);
     vg_scanner_free(pp->cfg.sc);
     free(pp->w);
