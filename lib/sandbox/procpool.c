@@ -31,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -116,11 +115,23 @@ enum { RX_OK = 0, RX_CLOSED = -1, RX_TIMEOUT = -2, RX_UNSENT = -3 };
 static int
 rx_fill(struct wslot *w, size_t n, const struct timespec *dl)
 {
+    /* a reply takes the worker a moment: wait before the first read */
+    int wait = 1;
+
     while (w->rx.len - w->rxoff < n) {
         size_t want = n > RX_CHUNK ? n : RX_CHUNK;
-        struct pollfd pfd = {w->fd, POLLIN, 0};
         ssize_t r;
 
+        if (wait) {
+            struct pollfd pfd = {w->fd, POLLIN, 0};
+            if (dl && ms_left(dl) <= 0)
+                return RX_TIMEOUT;
+            r = poll(&pfd, 1, dl ? ms_left(dl) : -1);
+            if (r == 0)
+                return RX_TIMEOUT;
+            if (r < 0 && errno != EINTR)
+                return RX_CLOSED;
+        }
         if (w->rxoff > 0) {
             memmove(w->rx.p, w->rx.p + w->rxoff, w->rx.len - w->rxoff);
             w->rx.len -= w->rxoff;
@@ -131,20 +142,12 @@ rx_fill(struct wslot *w, size_t n, const struct timespec *dl)
         r = recv(w->fd, w->rx.p + w->rx.len, w->rx.cap - w->rx.len, MSG_DONTWAIT);
         if (r > 0) {
             w->rx.len += (size_t)r;
+            wait = 0;
             continue;
         }
         if (r == 0 || (errno != EAGAIN && errno != EINTR))
             return RX_CLOSED;
-        if (errno == EINTR)
-            continue;
-        /* nothing there yet: wait */
-        if (dl && ms_left(dl) <= 0)
-            return RX_TIMEOUT;
-        r = poll(&pfd, 1, dl ? ms_left(dl) : -1);
-        if (r == 0)
-            return RX_TIMEOUT;
-        if (r < 0 && errno != EINTR)
-            return RX_CLOSED;
+        wait = errno == EAGAIN;
     }
     return RX_OK;
 }
@@ -338,10 +341,12 @@ exchange(struct procpool *pp, struct wslot *w, int fd, const struct timespec *dl
         snprintf(why, whylen, "malformed reply: %.200s", msg);
         return RX_CLOSED;
     }
-    /* one reply per request: anything more is a worker out of control */
+    /* one reply per request: anything more (read with it) is a worker out
+     * of control; what it sends later is read as the next reply, and then
+     * its sequence number does not match */
     pending = (int)(w->rx.len - w->rxoff);
     rx_reset(w);
-    if (pending != 0 || ioctl(w->fd, FIONREAD, &pending) != 0 || pending != 0) {
+    if (pending != 0) {
         snprintf(why, whylen, "malformed reply: %d bytes after its end", pending);
         return RX_CLOSED;
     }
