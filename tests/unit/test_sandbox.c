@@ -202,6 +202,12 @@ forbidden_calls(void)
     struct scan_pool *p = mkpool(1, 2, 10000, 0, 0);
     int rounds = 25, killed = 0, total = 0;
 
+    if (strcmp(sandbox_name(), "seccomp") != 0) {
+        /* -DVG_SANDBOX=none: there is no filter to test */
+        fprintf(stderr, "  backend %s has no system-call filter: not applicable\n", sandbox_name());
+        pool_free(p);
+        return;
+    }
     T_CHECK(p != NULL);
     if (p == NULL)
         return;
@@ -213,12 +219,10 @@ forbidden_calls(void)
             snprintf(text, sizeof(text), TESTHOOK_MAGIC "%s\n", calls[i]);
             tsb_scan_str(p, text, &r);
             total++;
-            if (strcmp(sandbox_name(), "seccomp") == 0) {
-                if (is_sigsys(&r))
-                    killed++;
-                else
-                    fprintf(stderr, "  %s: status %d \"%s\"\n", calls[i], r.status, r.error);
-            }
+            if (is_sigsys(&r))
+                killed++;
+            else
+                fprintf(stderr, "  %s: status %d \"%s\"\n", calls[i], r.status, r.error);
             T_CHECK(r.status != VG_OK && r.infected == 0);
             scan_reply_clear(&r);
             /* and the pool goes on */
@@ -227,8 +231,7 @@ forbidden_calls(void)
             T_EQ_INT(r.infected, 1);
             scan_reply_clear(&r);
         }
-    if (strcmp(sandbox_name(), "seccomp") == 0)
-        T_EQ_INT(killed, total);
+    T_EQ_INT(killed, total);
     fprintf(stderr, "  %d of %d forbidden calls ended in SIGSYS\n", killed, total);
     pool_free(p);
 }
