@@ -22,6 +22,7 @@ test_pkgs=(
   nginx
   zip unzip p7zip-full xz-utils zstd bzip2 cpio genisoimage
   bc procps
+  systemd
 )
 
 pkgs=("${build_pkgs[@]}")
@@ -49,5 +50,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   for svc in clamav-freshclam clamav-daemon; do
     command -v systemctl >/dev/null 2>&1 && $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
   done
+fi
+# The npm clamscan module for the vigild client test, installed from the
+# npm registry into the test's own directory (pinned by its lock file);
+# nothing is fetched when the tests run.
+if [ "$what" = test ]; then
+  node_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/cli/node"
+  if [ -f "$node_dir/package-lock.json" ] && [ ! -d "$node_dir/node_modules/clamscan" ]; then
+    echo "setup-deps: installing the npm clamscan module for tests" >&2
+    (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
 fi
 exit 0

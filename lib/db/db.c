@@ -96,6 +96,13 @@ vg_db_load(const char *const *paths, size_t npaths, uint32_t flags, vg_db **out,
             db->max_pats = s->npats;
         if (s->nldbs > db->max_ldbs)
             db->max_ldbs = s->nldbs;
+        /* clamscan's maxpatlen: the longest single part (each part of a
+           split pattern is its own matcher pattern) */
+        for (uint32_t p = 0; p < s->nparts; p++) {
+            uint32_t l = s->parts[p].maxlen > 65536 ? 65536 : s->parts[p].maxlen;
+            if (l > db->max_patlen)
+                db->max_patlen = l;
+        }
     }
     *out = db;
     db = NULL;

@@ -16,6 +16,7 @@ struct vg_db {
     uint32_t max_sigs;   /* largest per-shard counts: scanner state sizes */
     uint32_t max_pats;
     uint32_t max_ldbs;
+    uint32_t max_patlen;  /* longest body pattern (bytes, capped): text flush overlap */
 };
 
 #endif

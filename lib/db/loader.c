@@ -22,6 +22,7 @@
 #include "core/ckd.h"
 #include "core/err.h"
 #include "db/sigread.h"
+#include "update/cvd.h"
 
 #define DB_MAX_FILE ((size_t)2 << 30)
 #define LINE_MAX_DEFAULT 8192
@@ -201,6 +202,71 @@ load_lines(struct loader *ld, const char *name, enum dbkind k, char *data, size_
     return st;
 }
 
+struct cvd_ctx {
+    struct loader *ld;
+    int official;
+    vg_err *err;
+};
+
+/* A verified container member: load it like a file of that name. */
+static vg_status
+cvd_member(void *ctx, const char *name, const uint8_t *data, size_t len)
+{
+    struct cvd_ctx *c = ctx;
+
+    if (kind_of(name) == K_NONE || kind_of(name) == K_CVD || kind_of(name) == K_IMAGE)
+        return VG_OK; /* not a signature file vigil reads */
+    return loader_add_buffer(c->ld, name, data, len, c->official, c->err);
+}
+
+/*
+ * A ClamAV container (.cvd .cld .cud): verified with ClamAV's own scheme
+ * (the detached <db>-<version>.cvd.sign beside it when present, else the
+ * legacy signature; the .info and every member's digest), then its members
+ * load as official signatures (.cud: unofficial). CA certificates for .sign
+ * files: $VIGIL_CVDCERTSDIR (file or directory), else the installed ones.
+ */
+static vg_status
+load_cvd(struct loader *ld, const char *path, vg_err *err)
+{
+    uint8_t *data = NULL, *sign = NULL;
+    size_t len, signlen = 0;
+    struct cvd_header hdr;
+    struct cvd_ctx c = {ld, 0, err};
+    char signpath[4200], dbname[64];
+    const char *base = strrchr(path, '/'), *ext;
+    vg_status st;
+
+    base = base ? base + 1 : path;
+    ext = strrchr(base, '.');
+    c.official = !(ext && strcasecmp(ext, ".cud") == 0);
+    if ((st = loader_read_file(path, (size_t)CVD_MAX_UNPACKED, &data, &len, err)) != VG_OK)
+        return st;
+    if ((st = cvd_parse_header(data, len, &hdr, err)) != VG_OK) {
+        err_prefix(err, st, path);
+        goto out;
+    }
+    cvd_db_name(base, dbname, sizeof(dbname));
+    if (ext && strcasecmp(ext, ".cvd") == 0) {
+        snprintf(signpath, sizeof(signpath), "%.*s%s-%u.cvd.sign", (int)(base - path), path, dbname,
+                 hdr.version);
+        if (access(signpath, R_OK) == 0 &&
+            (st = loader_read_file(signpath, 1 << 20, &sign, &signlen, err)) != VG_OK)
+            goto out;
+    }
+    st = cvd_load(data, len, path, sign, signlen, getenv("VIGIL_CVDCERTSDIR"), cvd_member, &c, &hdr,
+                  err);
+    if (st == VG_OK && strcmp(dbname, "daily") == 0 &&
+        hdr.version > ld->text.counts.daily_version) {
+        ld->text.counts.daily_version = hdr.version;
+        ld->text.counts.daily_time = hdr.build_time;
+    }
+out:
+    free(data);
+    free(sign);
+    return st;
+}
+
 static int
 pua_kind(enum dbkind k)
 {
@@ -240,7 +306,7 @@ load_file(struct loader *ld, const char *path, enum dbkind k, int images_ok, vg_
         return add_shard(ld, s);
     }
     if (k == K_CVD)
-        return err_set(err, VG_EUNSUPPORTED, "%s: ClamAV containers (.cvd/.cld) are not supported in this build yet", path);
+        return load_cvd(ld, path, err);
     if ((st = loader_read_file(path, DB_MAX_FILE, &data, &len, err)) != VG_OK)
         return st;
     st = load_lines(ld, path, k, (char *)data, len, 0, err);

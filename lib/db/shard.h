@@ -72,7 +72,8 @@ struct shard {
     int recompiled;             /* Hyperscan rebuilt for this CPU at open */
 };
 
-#define SHARD_VERIFY_DIGEST 0x1u
+#define SHARD_VERIFY_DIGEST 0x1u /* check the digest unless this file was verified before */
+#define SHARD_VERIFY_ALWAYS 0x2u /* check the digest, whatever the cache says */
 
 /* Open an image held in memory; takes ownership of buf (freed with the
  * shard, also on failure). */

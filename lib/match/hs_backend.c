@@ -70,6 +70,18 @@ out:
     return st;
 }
 
+void
+hsb_platform(uint64_t *tune, uint64_t *cpu)
+{
+    hs_platform_info_t plat;
+
+    *tune = *cpu = 0;
+    if (hs_populate_platform(&plat) == HS_SUCCESS) {
+        *tune = plat.tune;
+        *cpu = plat.cpu_features;
+    }
+}
+
 int
 hsb_platform_ok(uint64_t tune, uint64_t cpu)
 {

@@ -24,6 +24,9 @@ struct hsb_scratch; /* per-thread scratch */
 vg_status hsb_compile(const struct img_atom *atoms, uint32_t natoms, const uint8_t *bytes,
                       struct buf *out, uint64_t *tune, uint64_t *cpu, vg_err *err);
 
+/* This machine's platform (as recorded in images). */
+void hsb_platform(uint64_t *tune, uint64_t *cpu);
+
 /* Whether a database built for (tune, cpu) runs on this machine. */
 int hsb_platform_ok(uint64_t tune, uint64_t cpu);
 

@@ -518,12 +518,9 @@ bodyscan_run(struct lscan *ls)
     struct shard_state *st = ls->st;
     const struct shard *sh = ls->sh;
 
+    /* the scratch was sized for every shard when the scanner was made */
     if (sh->hs == NULL || ls->len == 0)
         return;
-    if (hsb_scratch_for(sh->hs, &ls->sc->hs) != VG_OK) {
-        ls->err = VG_ENOMEM;
-        return;
-    }
     st->mps.n = 0;
     st->nmp = 0;
     if (hsb_scan(sh->hs, ls->sc->hs, ls->buf, ls->len, on_hit, ls) != VG_OK && ls->err == VG_OK)

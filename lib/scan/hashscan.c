@@ -142,8 +142,8 @@ hashscan_run(struct lscan *ls)
             want &= ~(1u << a);
     if (want)
         match_tables(ls, HK_FILE, size, want, d, PH_HASH, 0);
-    /* PE sections; as clamscan 1.4.6, not for PE32+ */
-    if (ls->exe && ls->exe->kind == EXE_PE && !ls->exe->pe64) {
+    /* PE sections (PE32 and PE32+ alike, as clamscan 1.4.6) */
+    if (ls->exe && ls->exe->kind == EXE_PE) {
         const struct exe_info *x = ls->exe;
         for (uint32_t i = 0; i < x->nrecorded && ls->err == VG_OK; i++) {
             const struct exe_section *s = &x->sections[i];

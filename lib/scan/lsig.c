@@ -38,7 +38,8 @@ tdb_ok(const struct lscan *ls, const struct img_ldb *l)
                 return 0;
         }
     }
-    if ((l->tdb & TDB_FILESIZE) && (ls->len < l->fs_min || ls->len > l->fs_max))
+    /* the layer's size, also in the normalised pass */
+    if ((l->tdb & TDB_FILESIZE) && (ls->rawlen < l->fs_min || ls->rawlen > l->fs_max))
         return 0;
     if (l->tdb & (TDB_EP | TDB_NSECT)) {
         const struct exe_info *x = ls->exe;
@@ -158,7 +159,10 @@ ntol(const uint8_t *s, size_t n, const uint8_t **end, int base)
     return neg ? -(int64_t)v : (int64_t)v;
 }
 
-/* ClamAV's byte compare (matcher-byte-comp.c). Returns 1 when it holds. */
+/* ClamAV's byte compare (matcher-byte-comp.c). Returns 1 when it holds.
+ * The bytes come from the layer's own bytes even in the normalised-text
+ * pass (clamscan reads its file map there, at the normalised offset); text
+ * without digits reads as 0, as strtol would. */
 static int
 bcomp_check(const struct lscan *ls, const struct img_bcomp *bc, uint64_t off)
 {
@@ -172,17 +176,19 @@ bcomp_check(const struct lscan *ls, const struct img_bcomp *bc, uint64_t off)
     char base = (char)bc->base;
 
     if (bc->rel > 0) {
-        if (off + (uint64_t)bc->rel + len > ls->len)
+        if (off + (uint64_t)bc->rel + len > ls->rawlen)
             return 0;
         at = off + (uint64_t)bc->rel;
     } else {
         if ((int64_t)off + bc->rel <= 0)
             return 0;
         at = off - (uint64_t)(-(int64_t)bc->rel);
-        if (at > ls->len || len > ls->len - at)
+        if (at > ls->rawlen || len > ls->rawlen - at)
             return 0;
     }
-    p = ls->buf + at;
+    p = ls->rawbuf + at;
+    /* clamscan reads a value only for an explicit endianness ('d' implies
+       big-endian); 'i', 'h' and 'a' without 'l' or 'b' never match */
     if (binary) {
         if (bc->endian != 'l' && bc->endian != 'b')
             return 0;
@@ -196,6 +202,8 @@ bcomp_check(const struct lscan *ls, const struct img_bcomp *bc, uint64_t off)
             pad++;
         p += pad;
         n -= pad;
+        if (bc->endian != 'l' && bc->endian != 'b')
+            return 0;
         if (base == 'a')
             base = (n >= 3 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) ? 'h' : 'd';
         if (base == 'h' && bc->endian == 'l') {
@@ -274,7 +282,9 @@ eval_one(struct lscan *ls, uint32_t li)
                 run_pcre(ls, li, k, pc, sb->ref);
         } else if (sb->kind == SUB_BCOMP) {
             const struct img_bcomp *bc = &sh->bcomps[sb->ref];
-            if (!have)
+            /* clamscan never runs the byte compares of ASCII-text (target 7)
+               signatures */
+            if (!have || g->target == 7)
                 continue;
             c = st->ldb[st->sig[l->sig].idx];
             if (c->counts[bc->trigger] == 0)

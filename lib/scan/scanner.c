@@ -33,6 +33,12 @@
 
 #define PCRE_MATCH_LIMIT 100000
 #define SMALL_DATA 5
+/* clamscan's MaxScriptNormalize default: larger text gets no normalised pass */
+#define MAX_SCRIPT_NORMALIZE (5u << 20)
+/* clamscan normalises 4 KiB input pages into a 128 KiB buffer (plus the
+   longest pattern), scanning and resetting the normaliser when full */
+#define NORM_PAGE 4096u
+#define NORM_BUF 131072u
 #define PCRE_DEPTH_LIMIT 2000
 
 VG_API void
@@ -166,10 +172,36 @@ add_alert(struct vg_scanner *sc, const char *name, size_t name_off, uint64_t off
     return VG_OK;
 }
 
+/* An ignore list (.ign/.ign2) in one shard applies to signatures of every
+ * shard: a daily shard can retire a name from the main one. Names are
+ * compared without the ".UNOFFICIAL" suffix, as ClamAV compares them. */
+static int
+ignored_elsewhere(const struct vg_scanner *sc, const char *name)
+{
+    char base[512];
+    size_t n = strlen(name);
+    static const char suffix[] = ".UNOFFICIAL";
+
+    if (sc->db->nshards < 2)
+        return 0; /* a shard's own ignores were applied when it was compiled */
+    if (n >= sizeof(suffix) - 1 && strcmp(name + n - (sizeof(suffix) - 1), suffix) == 0)
+        n -= sizeof(suffix) - 1;
+    if (n >= sizeof(base))
+        return 0;
+    memcpy(base, name, n);
+    base[n] = '\0';
+    for (size_t i = 0; i < sc->db->nshards; i++)
+        if (shard_ignores(sc->db->shards[i], base))
+            return 1;
+    return 0;
+}
+
 vg_status
 scanner_alert(struct vg_scanner *sc, const char *name, uint64_t offset, const char *layer,
               uint64_t key)
 {
+    if (ignored_elsewhere(sc, name))
+        return VG_OK;
     return add_alert(sc, name, SIZE_MAX, offset, layer, key);
 }
 
@@ -213,8 +245,9 @@ targets_for(enum ftype t)
 }
 
 static vg_status
-pass(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftype type,
-     const struct exe_info *exe, const struct layer_ctx *lc, uint32_t targets, int normalized)
+pass(struct vg_scanner *sc, const uint8_t *buf, size_t len, const uint8_t *raw, size_t rawlen,
+     enum ftype type, const struct exe_info *exe, const struct layer_ctx *lc, uint32_t targets,
+     int normalized)
 {
     const vg_db *db = sc->db;
 
@@ -228,6 +261,8 @@ pass(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftype type,
         ls.st = st;
         ls.buf = buf;
         ls.len = len;
+        ls.rawbuf = raw;
+        ls.rawlen = rawlen;
         ls.type = type;
         ls.targets = targets;
         ls.exe = exe;
@@ -248,6 +283,51 @@ pass(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftype type,
             return ls.err;
     }
     return VG_OK;
+}
+
+/*
+ * The second pass over text: normalised (textnorm.h) and matched with the
+ * generic and ASCII-text signatures as a separate logical evaluation.
+ * clamscan fills a 128 KiB buffer page by page and starts a fresh
+ * normaliser whenever a page might not fit; the same flush points are
+ * reproduced here so whitespace runs collapse exactly as there, and the
+ * whole normalised text is then matched at once.
+ */
+static vg_status
+normalized_pass(struct vg_scanner *sc, const uint8_t *buf, size_t len, const struct layer_ctx *lc)
+{
+    struct textnorm tn;
+    size_t in = 0, out = 0, fill = 0, keep = sc->db->max_patlen;
+    size_t cap = NORM_BUF + keep;
+    uint32_t targets = 0;
+
+    for (unsigned t = 0; t <= 14; t++)
+        if (textnorm_target(t))
+            targets |= 1u << t;
+    if (sc->normcap < len) {
+        uint8_t *p = realloc(sc->norm, len);
+        if (p == NULL)
+            return VG_ENOMEM;
+        sc->norm = p;
+        sc->normcap = len;
+    }
+    textnorm_init(&tn);
+    while (in < len) {
+        size_t page = len - in < NORM_PAGE ? len - in : NORM_PAGE, used = 0, n;
+
+        if (fill + page > cap) {
+            /* clamscan scans the buffer here and keeps its tail */
+            fill = fill > keep ? keep : fill;
+            textnorm_init(&tn);
+        }
+        n = textnorm_feed(&tn, buf + in, page, sc->norm + out, cap - fill, &used);
+        out += n;
+        fill += n;
+        in += used ? used : page;
+    }
+    if (out == 0)
+        return VG_OK;
+    return pass(sc, sc->norm, out, buf, len, FT_TEXT_ASCII, NULL, lc, targets, 1);
 }
 
 vg_status
@@ -285,7 +365,7 @@ scanner_scan_layer(struct vg_scanner *sc, const uint8_t *buf, size_t len, const 
             sc->exe->kind = EXE_NONE; /* headers broken: relative offsets are void */
         exe = sc->exe;
     }
-    if ((st = pass(sc, buf, len, type, exe, lc, targets_for(type), 0)) != VG_OK)
+    if ((st = pass(sc, buf, len, buf, len, type, exe, lc, targets_for(type), 0)) != VG_OK)
         return st;
     {
         struct lscan ls;
@@ -301,19 +381,9 @@ scanner_scan_layer(struct vg_scanner *sc, const uint8_t *buf, size_t len, const 
         if (ls.err != VG_OK)
             return ls.err;
     }
-    if (filetype_is_text(type) && len > 0) {
-        size_t n;
-        if (sc->normcap < len) {
-            uint8_t *p = realloc(sc->norm, len);
-            if (p == NULL)
-                return VG_ENOMEM;
-            sc->norm = p;
-            sc->normcap = len;
-        }
-        n = textnorm_normalize(buf, len, sc->norm, sc->normcap);
-        if (n > 0 && (st = pass(sc, sc->norm, n, FT_TEXT_ASCII, NULL, lc, 1u | (1u << 7), 1)) != VG_OK)
-            return st;
-    }
+    if (filetype_is_text(type) && len <= MAX_SCRIPT_NORMALIZE &&
+        (st = normalized_pass(sc, buf, len, lc)) != VG_OK)
+        return st;
     /* containers: members are scanned as deeper layers */
     if (!(sc->opts.flags & VG_SCAN_NO_ARCHIVE) &&
         (st = containers_walk(sc, buf, len, type, lc)) != VG_OK)

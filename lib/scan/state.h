@@ -71,6 +71,8 @@ struct lscan {
     struct shard_state *st;
     const uint8_t *buf;
     size_t len;
+    const uint8_t *rawbuf;   /* the layer's own bytes (buf, except in the normalised pass) */
+    size_t rawlen;
     enum ftype type;
     uint32_t targets;        /* bit t: ClamAV target t applies to this pass */
     uint32_t root_target;    /* the target-specific root for this type (0 if none) */

@@ -83,7 +83,7 @@ db_info_main(int argc, char **argv)
             verify = 1;
             continue;
         }
-        st = shard_open_file(argv[i], verify ? SHARD_VERIFY_DIGEST : 0, &s, &err);
+        st = shard_open_file(argv[i], verify ? SHARD_VERIFY_ALWAYS : 0, &s, &err);
         if (st != VG_OK) {
             fprintf(stderr, "vigil db info: %s\n", err.msg[0] ? err.msg : vg_status_str(st));
             rc = 2;
@@ -106,7 +106,8 @@ db_info_main(int argc, char **argv)
         printf("  ignored:         %llu\n", (unsigned long long)c->ignored);
         printf("  patterns:        %u (atoms %u)\n", s->npats, s->natoms);
         printf("  hyperscan:       %zu bytes%s\n", s->hsdb_len,
-               s->recompiled ? " (recompiled for this CPU)" : "");
+               s->recompiled == 1 ? " (rebuilt for this CPU)"
+               : s->recompiled == 2 ? " (rebuilt for this CPU, from the cache)" : "");
         if (verify)
             printf("  digest:          verified\n");
         shard_free(s);

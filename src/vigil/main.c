@@ -14,24 +14,43 @@
 #include <vigil/vigil.h>
 
 #include "cmds.h"
+#include "dclient.h"
 
 #ifndef VG_DEFAULT_DB
 #define VG_DEFAULT_DB "/usr/local/share/vigil/default.vgdb"
 #endif
+#ifndef VG_STATE_DB
+#define VG_STATE_DB "/var/lib/vigil/db/current"
+#endif
 
+/*
+ * The database `vigil scan` uses without -d: $VIGIL_DB; else, for a binary
+ * run from its build tree, the image built there (`make scan`); else the
+ * database `vigil update` installs (when present); else the bundled image
+ * installed with the program.
+ */
 const char *
 cli_default_db(void)
 {
     const char *env = getenv("VIGIL_DB");
 
-#ifdef VG_BUILD_DB
-    if (env == NULL || *env == '\0') {
-        if (access(VG_BUILD_DB, R_OK) == 0)
-            return VG_BUILD_DB;
-    }
-#endif
     if (env && *env)
         return env;
+#ifdef VG_BUILD_DB
+    {
+        char self[4096];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        size_t blen = strlen(VG_BUILD_DIR);
+        if (n > 0) {
+            self[n] = '\0';
+            if (strncmp(self, VG_BUILD_DIR, blen) == 0 && self[blen] == '/' &&
+                access(VG_BUILD_DB, R_OK) == 0)
+                return VG_BUILD_DB;
+        }
+    }
+#endif
+    if (access(VG_STATE_DB, R_OK) == 0)
+        return VG_STATE_DB;
     return VG_DEFAULT_DB;
 }
 
@@ -54,15 +73,23 @@ usage(FILE *f)
 int
 main(int argc, char **argv)
 {
-    const char *cmd;
+    const char *cmd, *self = strrchr(argv[0], '/');
 
+    /* installed as (or linked to) "vigildscan": the daemon client directly */
+    if (strcmp(self ? self + 1 : argv[0], "vigildscan") == 0)
+        return dclient_main(argc, argv);
     if (argc < 2) {
         usage(stderr);
         return 2;
     }
     cmd = argv[1];
-    if (strcmp(cmd, "scan") == 0)
+    if (strcmp(cmd, "scan") == 0) {
+        /* `vigil scan --daemon ...` is a clamdscan-like client of vigild */
+        for (int k = 2; k < argc; k++)
+            if (strcmp(argv[k], "--daemon") == 0)
+                return dclient_main(argc - 1, argv + 1);
         return cmd_scan(argc - 1, argv + 1);
+    }
     if (strcmp(cmd, "db") == 0)
         return cmd_db(argc - 1, argv + 1);
     if (strcmp(cmd, "update") == 0)
