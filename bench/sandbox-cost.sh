@@ -12,10 +12,12 @@
 # usage:  bench/sandbox-cost.sh            (QUICK sizes: 64 MiB corpus, 10k body signatures)
 # env:    VIGIL      the vigil binary (default: build/vigil beside this script's repository)
 #         BENCH_KIT  the shared benchmark kit (make-corpus.sh, gen-sigs.py); default: VG_SHARED/bench,
-#                    or ../shared/bench beside the repository
+#                    or shared/bench beside the repository or one of its parents
 #         BENCH_WORK work directory of the kit (default /tmp/vigil-bench: corpora are shared with run-peers.sh)
 #         SIZE_MB    corpus size (64)   SET   body set: min (EICAR only), 1k, 10k, full (10k)   RUNS  runs per variant (5)
 #         THREADS    -j for vigil scan (2)
+#         REPEAT     name the corpus this many times on one command line (5): longer runs, steadier
+#                    figures once the engine is fast
 #         CORPUS_DIR scan this directory instead of the kit's corpus (e.g. many small files, where the
 #                    per-file cost of the sandbox shows most); the signatures still come from the kit
 set -uo pipefail
@@ -23,15 +25,21 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 VIGIL=${VIGIL:-$REPO/build/vigil}
 KIT=${BENCH_KIT:-${VG_SHARED:+$VG_SHARED/bench}}
-KIT=${KIT:-$(cd "$REPO/.." && pwd)/shared/bench}
+if [[ -z $KIT ]]; then   # shared/bench beside the repository, or beside a parent of it
+  d=$REPO
+  for _ in 1 2 3 4; do
+    d=$(dirname "$d")
+    [[ -x $d/shared/bench/make-corpus.sh ]] && { KIT=$d/shared/bench; break; }
+  done
+fi
 WORK=${BENCH_WORK:-/tmp/vigil-bench}; export BENCH_WORK=$WORK
-SIZE_MB=${SIZE_MB:-64}; SET=${SET:-10k}; RUNS=${RUNS:-5}; THREADS=${THREADS:-2}
+SIZE_MB=${SIZE_MB:-64}; SET=${SET:-10k}; RUNS=${RUNS:-5}; THREADS=${THREADS:-2}; REPEAT=${REPEAT:-5}
 SIGS=${SIGS:-1000,10000}; HASH=${HASH:-100000}
 PY=/usr/bin/python3
 log() { printf '%s\n' "$*" >&2; }
 
 [[ -x $VIGIL ]] || { log "no vigil binary at $VIGIL (set VIGIL)"; exit 2; }
-[[ -x $KIT/make-corpus.sh ]] || { log "no benchmark kit at $KIT (set BENCH_KIT)"; exit 2; }
+[[ -n $KIT && -x $KIT/make-corpus.sh ]] || { log "no benchmark kit found (set BENCH_KIT)"; exit 2; }
 "$VIGIL" scan --help 2>&1 | grep -q -- --no-sandbox || { log "$VIGIL scan has no --no-sandbox"; exit 2; }
 
 # the same corpus and signature directories as run-peers.sh with these sizes
@@ -55,7 +63,8 @@ T=$(mktemp -d "$WORK/sandbox-cost.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 IMG=$T/db.vgdb
 "$VIGIL" db compile "$SRC" -o "$IMG" >&2 || { log "vigil db compile failed"; exit 2; }
-BYTES=$(find "$CORPUS" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+TARGETS=(); for ((i = 0; i < REPEAT; i++)); do TARGETS+=("$CORPUS"); done
+BYTES=$(( $(find "$CORPUS" -type f -printf '%s\n' | awk '{s+=$1} END {print s}') * REPEAT ))
 NFILES=$(find "$CORPUS" -type f | wc -l)
 find "$CORPUS" -type f -print0 | xargs -0 cat > /dev/null   # page cache
 
@@ -64,13 +73,13 @@ run() { # variant -> "wall cpu" seconds on stdout (cpu: user+sys of vigil and al
   local v=$1 w u s flag=()
   [[ $v == nosandbox ]] && flag=(--no-sandbox)
   /usr/bin/time -f '%e %U %S' -o "$T/time" \
-    "$VIGIL" scan "${flag[@]}" -r -i --no-summary -j "$THREADS" -d "$IMG" "$CORPUS" > "$T/$v.out" 2> "$T/$v.err"
+    "$VIGIL" scan "${flag[@]}" -r -i --no-summary -j "$THREADS" -d "$IMG" "${TARGETS[@]}" > "$T/$v.out" 2> "$T/$v.err"
   read -r w u s < <(tail -1 "$T/time")
   echo "$w $(echo "$u + $s" | bc)"
 }
 med() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-log "corpus $CORPUS: $NFILES files, $BYTES bytes; set $SET; $RUNS runs each, -j $THREADS"
+log "corpus $CORPUS x $REPEAT: $NFILES files, $BYTES bytes in all; set $SET; $RUNS runs each, -j $THREADS"
 run sandbox > /dev/null; run nosandbox > /dev/null   # warm-up, untimed
 A=(); B=(); CA=(); CB=()
 for ((i = 0; i < RUNS; i++)); do
