@@ -103,7 +103,7 @@ ms_left(const struct timespec *dl)
 
 /* ------------------------------------------------------------ messages */
 
-enum { RX_OK = 0, RX_CLOSED = -1, RX_TIMEOUT = -2, RX_UNSENT = -3 };
+enum { RX_OK = 0, RX_CLOSED = -1, RX_TIMEOUT = -2, RX_UNSENT = -3, RX_BADFD = -4 };
 
 /* Bytes asked for at once: a whole usual reply in one read. */
 #define RX_CHUNK 4096
@@ -328,6 +328,8 @@ exchange(struct procpool *pp, struct wslot *w, int fd, const struct timespec *dl
 
     why[0] = '\0';
     if (send_request(w, seq, fd) != 0) {
+        if (errno == EBADF)
+            return RX_BADFD; /* the caller's descriptor, not the worker */
         /* it never saw the file; a new one may have said why it left */
         if (w->fresh && read_hello(w, dl, why, whylen) == RX_OK)
             why[0] = '\0';
@@ -365,6 +367,10 @@ procpool_scan_fd(struct procpool *pp, int fd, struct scan_reply *reply)
     vg_err err;
 
     memset(reply, 0, sizeof(*reply));
+    if (fd < 0) {
+        fail_reply(reply, VG_EINVAL, "invalid descriptor %d", fd);
+        return reply->status;
+    }
     pthread_mutex_lock(&pp->mu);
     while (pp->nfree == 0)
         pthread_cond_wait(&pp->cv, &pp->mu);
@@ -382,6 +388,10 @@ procpool_scan_fd(struct procpool *pp, int fd, struct scan_reply *reply)
         r = exchange(pp, w, fd, pp->timeout_ms ? &dl : NULL, reply, &retire, why, sizeof(why));
         if (r == RX_OK)
             break;
+        if (r == RX_BADFD) {
+            fail_reply(reply, VG_EINVAL, "invalid descriptor %d", fd);
+            goto out;
+        }
         slot_end(pp, w, &ws);
         describe_death(ws, death, sizeof(death));
         /* a worker that died while idle never saw this file: one more try */

@@ -135,6 +135,18 @@ descriptors(void)
     T_EQ_INT(r.infected, 0);
     scan_reply_clear(&r);
     close(fd);
+
+    /* a bad descriptor is the caller's error: the worker stays */
+    {
+        int before = 0, after = 0;
+        T_EQ_INT(pool_worker_pids(p, &before, 1), 1);
+        T_EQ_INT(pool_scan_fd(p, -1, &r), VG_EINVAL);
+        scan_reply_clear(&r);
+        T_EQ_INT(pool_scan_fd(p, 1000, &r), VG_EINVAL);
+        scan_reply_clear(&r);
+        T_EQ_INT(pool_worker_pids(p, &after, 1), 1);
+        T_EQ_INT(after, before);
+    }
     pool_free(p);
 }
 
