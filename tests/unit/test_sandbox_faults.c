@@ -92,14 +92,6 @@ run_phase(struct load *l, int from, int limit)
         pthread_join(th[t], NULL);
 }
 
-static int
-sanitized(void)
-{
-    const char *v = getenv("VG_SANITIZE");
-
-    return v && (strcmp(v, "ON") == 0 || strcmp(v, "1") == 0);
-}
-
 static void
 crash_load(void)
 {
@@ -143,7 +135,7 @@ crash_load(void)
      * of even a few dozen bytes each. Under ASan, freed memory sits in its
      * quarantine (up to 256 MiB), so RSS says nothing there; LeakSanitizer
      * checks every allocation at exit instead. */
-    if (!sanitized()) {
+    if (!tsb_sanitized()) {
         T_CHECK(rss1 - rss0 < 256);
         T_CHECK(data1 - data0 < 256);
     }

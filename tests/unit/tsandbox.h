@@ -28,6 +28,25 @@
 #define TSB_HASHED "hash-me: vigil sandbox test file\n" /* Sbx.Hash */
 #define TSB_CLEAN "nothing to see in this file, move along\n"
 
+/* 1 in a build with AddressSanitizer or ThreadSanitizer: their allocators
+ * do not return NULL at RLIMIT_AS (they end the process, or crawl), and
+ * they keep freed memory (ASan's quarantine), so RSS says little there. */
+static inline int
+tsb_sanitized(void)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    return 1;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+    return 1;
+#else
+    return 0;
+#endif
+#else
+    return 0;
+#endif
+}
+
 struct tsb {
     char dir[64];
     vg_db *db;
