@@ -24,6 +24,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -119,10 +120,12 @@ sandbox_enter(int sock, char *why, size_t whylen)
         {"gettid", ANY},
         {"tgkill", 2, {{0, SCMP_CMP_EQ, (scmp_datum_t)getpid(), 0}, {2, SCMP_CMP_EQ, SIGABRT, 0}}},
 #ifdef SANITIZED
-        /* sanitizer builds only: ASan/UBSan reports go to stderr, and
-         * the ASan runtime resets its signal stack on the way out */
+        /* sanitizer builds only: ASan/UBSan reports go to stderr (which
+         * they first ask whether it is a terminal), and the ASan runtime
+         * resets its signal stack on the way out */
         {"write", IF(0, SCMP_CMP_EQ, 2)},
         {"writev", IF(0, SCMP_CMP_EQ, 2)},
+        {"ioctl", 2, {{0, SCMP_CMP_EQ, 2, 0}, {1, SCMP_CMP_EQ, TCGETS, 0}}},
         {"sigaltstack", ANY},
 #endif
     };

@@ -53,6 +53,9 @@
 #ifndef KEEP_STDERR
 #define KEEP_STDERR 0
 #endif
+#if KEEP_STDERR
+#include <sanitizer/common_interface_defs.h>
+#endif
 
 static int
 send_all(const uint8_t *p, size_t n)
@@ -145,6 +148,11 @@ setup(const struct worker_cfg *cfg, int sock, pid_t spawner)
         setup_failed(WORKER_SOCK_FD, "prctl(PR_SET_PDEATHSIG) failed");
     if (getppid() != spawner)
         _exit(1); /* the spawner is already gone */
+#if KEEP_STDERR
+    /* sanitizer builds: let the runtime read what it needs for a report
+     * (/proc/self/maps, ...) while files can still be opened */
+    __sanitizer_sandbox_on_notify(NULL);
+#endif
     if (privdrop_nnp(why, sizeof(why)) != 0 || sandbox_enter(WORKER_SOCK_FD, why, sizeof(why)) != 0)
         setup_failed(WORKER_SOCK_FD, why);
 }
