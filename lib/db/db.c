@@ -41,6 +41,71 @@ add_counts(vg_db_info *info, const struct img_counts *c)
     }
 }
 
+/*
+ * What clamscan 1.4.6 decides per matcher root from the whole database,
+ * recorded for the scanner:
+ * - split_targets: a root with no split ("partial") pattern gets no offset
+ *   matrix, and without one cli_bcomp_scanbuf skips the root's byte
+ *   compares. The generic root always has split patterns (clamscan's
+ *   built-in file-type signatures).
+ * - text_reloff: with a target-7 pattern at an EOF-relative offset
+ *   (ac_reloff_num of root 7), cli_scanscript scans the normalised text as
+ *   a layer of its own instead of in memory.
+ * - max_patlen7: root 7's maxpatlen, the overlap of its text buffer.
+ */
+static void
+db_root_facts(struct vg_db *db, const struct shard *s)
+{
+    db->split_targets |= 1u;
+    for (uint32_t i = 0; i < s->npats; i++) {
+        const struct img_pat *p = &s->pats[i];
+        uint32_t t;
+
+        if (p->sig >= s->nsigs)
+            continue;
+        t = s->sigs[p->sig].target;
+        if (p->nparts > 1 && t < 32)
+            db->split_targets |= 1u << t;
+        if (t != 7)
+            continue;
+        if (p->off.kind == OFF_EOF)
+            db->text_reloff = 1;
+        for (uint32_t k = 0; k < p->nparts && p->first_part + k < s->nparts; k++) {
+            uint32_t l = s->parts[p->first_part + k].maxlen;
+            if (l > 65536)
+                l = 65536;
+            if (l > db->max_patlen7)
+                db->max_patlen7 = l;
+        }
+    }
+}
+
+void
+db_facts(struct vg_db *db)
+{
+    db->max_sigs = db->max_pats = db->max_ldbs = 0;
+    db->max_patlen = db->max_patlen7 = 0;
+    db->split_targets = 0;
+    db->text_reloff = 0;
+    for (size_t i = 0; i < db->nshards; i++) {
+        const struct shard *s = db->shards[i];
+        if (s->nsigs > db->max_sigs)
+            db->max_sigs = s->nsigs;
+        if (s->npats > db->max_pats)
+            db->max_pats = s->npats;
+        if (s->nldbs > db->max_ldbs)
+            db->max_ldbs = s->nldbs;
+        /* clamscan's maxpatlen: the longest single part (each part of a
+           split pattern is its own matcher pattern) */
+        for (uint32_t p = 0; p < s->nparts; p++) {
+            uint32_t l = s->parts[p].maxlen > 65536 ? 65536 : s->parts[p].maxlen;
+            if (l > db->max_patlen)
+                db->max_patlen = l;
+        }
+        db_root_facts(db, s);
+    }
+}
+
 VG_API vg_status
 vg_db_load(const char *const *paths, size_t npaths, uint32_t flags, vg_db **out, vg_err *err)
 {
@@ -87,23 +152,9 @@ vg_db_load(const char *const *paths, size_t npaths, uint32_t flags, vg_db **out,
     ld.shards = NULL;
     ld.nshards = 0;
     db->info.shards = (uint32_t)db->nshards;
-    for (size_t i = 0; i < db->nshards; i++) {
-        struct shard *s = db->shards[i];
-        add_counts(&db->info, &s->hdr->counts);
-        if (s->nsigs > db->max_sigs)
-            db->max_sigs = s->nsigs;
-        if (s->npats > db->max_pats)
-            db->max_pats = s->npats;
-        if (s->nldbs > db->max_ldbs)
-            db->max_ldbs = s->nldbs;
-        /* clamscan's maxpatlen: the longest single part (each part of a
-           split pattern is its own matcher pattern) */
-        for (uint32_t p = 0; p < s->nparts; p++) {
-            uint32_t l = s->parts[p].maxlen > 65536 ? 65536 : s->parts[p].maxlen;
-            if (l > db->max_patlen)
-                db->max_patlen = l;
-        }
-    }
+    for (size_t i = 0; i < db->nshards; i++)
+        add_counts(&db->info, &db->shards[i]->hdr->counts);
+    db_facts(db);
     *out = db;
     db = NULL;
     st = VG_OK;

@@ -17,6 +17,14 @@ struct vg_db {
     uint32_t max_pats;
     uint32_t max_ldbs;
     uint32_t max_patlen;  /* longest body pattern (bytes, capped): text flush overlap */
+    uint32_t max_patlen7; /* the same over ASCII-text (target 7) signatures only */
+    uint32_t split_targets; /* bit t: a target-t body pattern is split (has parts) */
+    int text_reloff;      /* a target-7 body pattern has an EOF-relative offset */
 };
+
+/* Fill the scanner-facing fields (max_*, split_targets, text_reloff) from
+ * db->shards; vg_db_load does this, code that assembles a vg_db by hand
+ * (tests) must call it too. */
+void db_facts(struct vg_db *db);
 
 #endif

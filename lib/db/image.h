@@ -27,7 +27,7 @@
 #include <vigil/vigil.h>
 
 #define IMG_MAGIC "VIGILDB\x1a"
-#define IMG_VERSION 1
+#define IMG_VERSION 2
 #define IMG_MAX_SECTIONS 40
 
 /* Section kinds; the numbering is part of the format. */

@@ -36,6 +36,7 @@
  */
 #include "formats/ftmagic.h"
 
+#include <pthread.h>
 #include <string.h>
 
 /* ---- fixed-offset magic -------------------------------------------------- */
@@ -474,6 +475,105 @@ part_match(const struct pel *el, size_t n, const uint8_t *b, size_t pos)
     return 1;
 }
 
+/* Dispatch: the signatures whose part (first or second) may start with
+ * each byte value, and a byte summary for skipping. A first part that
+ * starts with a wildcard is kept apart (wild1) and tried only where it may
+ * start (such signatures are anchored near the start; last_wild is the
+ * last such position). */
+struct dispatch {
+    uint64_t first1[256][2], first2[256][2], wild1[2];
+    uint64_t second1[256][2], second2[256][2]; /* the same for the next byte */
+    uint8_t any[256];
+    size_t last_wild;
+    size_t l1[NSIGS], l2[NSIGS]; /* part lengths */
+};
+
+/* Built once (pthread_once): the scan itself keeps no global state. */
+static struct dispatch disp;
+static pthread_once_t disp_once = PTHREAD_ONCE_INIT;
+
+/* The byte values a part allows at its byte k; 0 if k is past its end. */
+static int
+part_byte_set(const struct pel *el, size_t n, size_t k, uint8_t set[256])
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct pel *e = &el[i];
+        size_t span = (e->kind == E_LIT || e->kind == E_ANY) ? e->n : 1;
+
+        if (k >= span) {
+            k -= span;
+            continue;
+        }
+        memset(set, e->kind == E_LIT || e->kind == E_ALT ? 0 : 1, 256);
+        if (e->kind == E_LIT)
+            set[(uint8_t)e->s[k]] = 1;
+        else if (e->kind == E_ALT)
+            for (size_t j = 0; j < e->n; j++)
+                set[(uint8_t)e->s[j]] = 1;
+        else if (e->kind == E_NIB)
+            for (size_t b = 0; b < 256; b++)
+                set[b] = (b & e->mask) == e->val;
+        return 1;
+    }
+    return 0;
+}
+
+static void
+dispatch_tables(void)
+{
+    struct dispatch *d = &disp;
+
+    memset(d, 0, sizeof(*d));
+    for (size_t i = 0; i < NSIGS; i++) {
+        uint64_t bit = (uint64_t)1 << (i % 64);
+
+        for (int part = 0; part < 2; part++) {
+            const struct pel *e = part == 0 ? &sigs[i].p1[0] : &sigs[i].p2[0];
+            uint64_t(*tab)[2] = part == 0 ? d->first1 : d->first2;
+
+            if (part == 1 && sigs[i].n2 == 0)
+                continue;
+            if (e->kind == E_LIT) {
+                tab[(uint8_t)e->s[0]][i / 64] |= bit;
+            } else if (e->kind == E_ALT) {
+                for (size_t k = 0; k < e->n; k++)
+                    tab[(uint8_t)e->s[k]][i / 64] |= bit;
+            } else if (part == 0 && sigs[i].where == W_ABS) {
+                size_t last = (size_t)sigs[i].off + sigs[i].shift;
+
+                d->wild1[i / 64] |= bit;
+                if (last > d->last_wild)
+                    d->last_wild = last;
+            } else {
+                for (size_t b = 0; b < 256; b++)
+                    tab[b][i / 64] |= bit;
+            }
+        }
+    }
+    for (size_t i = 0; i < NSIGS; i++) {
+        uint64_t bit = (uint64_t)1 << (i % 64);
+        uint8_t set[256];
+
+        for (int part = 0; part < 2; part++) {
+            uint64_t(*tab)[2] = part == 0 ? d->second1 : d->second2;
+            const struct pel *el = part == 0 ? sigs[i].p1 : sigs[i].p2;
+            size_t n = part == 0 ? sigs[i].n1 : sigs[i].n2;
+
+            if (!part_byte_set(el, n, 1, set))
+                memset(set, 1, sizeof(set)); /* one-byte part: no filter */
+            for (size_t b = 0; b < 256; b++)
+                if (set[b])
+                    tab[b][i / 64] |= bit;
+        }
+    }
+    for (size_t b = 0; b < 256; b++)
+        d->any[b] = (d->first1[b][0] | d->first1[b][1] | d->first2[b][0] | d->first2[b][1]) != 0;
+    for (size_t i = 0; i < NSIGS; i++) {
+        d->l1[i] = part_len(sigs[i].p1, sigs[i].n1);
+        d->l2[i] = part_len(sigs[i].p2, sigs[i].n2);
+    }
+}
+
 /* ClamAV's partial-match tracking for a two-part signature: the starts of
  * first-part matches since the signature last matched, in its slots 1..9
  * (slot 1 keeps the first one; after nine, slots 2..9 are reused in turn). */
@@ -567,7 +667,7 @@ static void
 try_part1(struct pass *p, uint16_t i, size_t pos)
 {
     const struct sig *g = &sigs[i];
-    size_t l1 = part_len(g->p1, g->n1);
+    size_t l1 = disp.l1[i];
     struct track *t = &p->tr[i];
 
     if (!start_ok(p, g, pos) || l1 > p->len || pos > p->len - l1 ||
@@ -593,7 +693,7 @@ static void
 try_part2(struct pass *p, uint16_t i, size_t pos)
 {
     const struct sig *g = &sigs[i];
-    size_t l1 = part_len(g->p1, g->n1), l2 = part_len(g->p2, g->n2);
+    size_t l1 = disp.l1[i], l2 = disp.l2[i];
     struct track *t = &p->tr[i];
     int found = 0;
 
@@ -612,38 +712,11 @@ try_part2(struct pass *p, uint16_t i, size_t pos)
     t->used = 0;
 }
 
-/* Signatures whose part (first or second) may start with a byte. */
-static void
-dispatch_tables(uint64_t first1[256][2], uint64_t first2[256][2])
-{
-    memset(first1, 0, 256 * sizeof(first1[0]));
-    memset(first2, 0, 256 * sizeof(first2[0]));
-    for (size_t i = 0; i < NSIGS; i++) {
-        uint64_t bit = (uint64_t)1 << (i % 64);
-
-        for (int part = 0; part < 2; part++) {
-            const struct pel *e = part == 0 ? &sigs[i].p1[0] : &sigs[i].p2[0];
-            uint64_t(*tab)[2] = part == 0 ? first1 : first2;
-
-            if (part == 1 && sigs[i].n2 == 0)
-                continue;
-            if (e->kind == E_LIT)
-                tab[(uint8_t)e->s[0]][i / 64] |= bit;
-            else if (e->kind == E_ALT)
-                for (size_t k = 0; k < e->n; k++)
-                    tab[(uint8_t)e->s[k]][i / 64] |= bit;
-            else
-                for (size_t b = 0; b < 256; b++)
-                    tab[b][i / 64] |= bit;
-        }
-    }
-}
-
 void
 ftmagic_scan(const uint8_t *buf, size_t len, struct ftmagic_scan *s)
 {
     struct pass p;
-    uint64_t first1[256][2], first2[256][2];
+    const struct dispatch *d = &disp;
 
     memset(&p, 0, sizeof(p));
     s->nrec = 0;
@@ -652,13 +725,22 @@ ftmagic_scan(const uint8_t *buf, size_t len, struct ftmagic_scan *s)
     p.b = buf;
     p.len = len;
     p.s = s;
-    dispatch_tables(first1, first2);
+    (void)pthread_once(&disp_once, dispatch_tables);
     for (size_t pos = 0; pos < len && !p.stop; pos++) {
+        int wild = pos <= d->last_wild;
+
+        if (!wild && !d->any[buf[pos]])
+            continue;
         /* Second parts first: a first part at pos cannot end before pos. */
         for (int part = 1; part >= 0; part--) {
             for (size_t w = 0; w < 2 && !p.stop; w++) {
-                uint64_t m = (part ? first2 : first1)[buf[pos]][w];
+                uint64_t m = (part ? d->first2 : d->first1)[buf[pos]][w];
 
+                /* A part that fits needs its second byte too. */
+                if (pos + 1 < len)
+                    m &= (part ? d->second2 : d->second1)[buf[pos + 1]][w];
+                if (part == 0 && wild)
+                    m |= d->wild1[w];
                 while (m != 0 && !p.stop) {
                     uint16_t i = (uint16_t)(w * 64 + (unsigned)__builtin_ctzll(m));
 

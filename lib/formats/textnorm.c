@@ -36,7 +36,8 @@
  * caller reproduces the flushes with textnorm_feed() and textnorm_init().
  * (When target-7 signatures use relative offsets ClamAV instead writes the
  * normalised text to a file in output-buffer-sized pieces, resetting the
- * state after each, and scans that as a new layer.)
+ * state after each, and scans that as a new layer; vigil does the same,
+ * see normalized_pass in lib/scan/scanner.c.)
  */
 #include "formats/textnorm.h"
 

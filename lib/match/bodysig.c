@@ -313,27 +313,36 @@ parse_group(struct pp *p, struct buf *b, struct seqinfo *si, int neg, int at_sta
                             bits_set(bits, k);
                 if (c == 'L')
                     bits_set(bits, '\n');
-                return emit_assert(p, b, si, 0, bits, 1);
+                /* as clamscan 1.4.6 (AC_WORD_MARKER_LEFT with ::w): the word
+                   check looks at the wide character before the match */
+                if (c == 'W' && (p->mods & MOD_WIDE))
+                    return emit_assert(p, b, si, 0, bits, ASSERT_EDGE | ASSERT_WIDE);
+                return emit_assert(p, b, si, 0, bits, ASSERT_EDGE);
             }
             if (at_end && p->last && p->depth == 0) {
                 if (c == 'B')
                     for (unsigned k = 0; k < 256; k++)
                         if (boundary_right(k))
                             bits_set(bits, k);
+                /* as clamscan 1.4.6 (AC_LINE_MARKER_RIGHT): a line ends at
+                   "\n", at "\r\n" or at the end; a lone "\r" does not. */
                 if (c == 'L') {
                     bits_set(bits, '\n');
                     bits_set(bits, '\r');
+                    return emit_assert(p, b, si, 1, bits, ASSERT_EDGE | ASSERT_CRLF);
                 }
-                return emit_assert(p, b, si, 1, bits, 1);
+                if (c == 'W' && (p->mods & MOD_WIDE))
+                    return emit_assert(p, b, si, 1, bits, ASSERT_EDGE | ASSERT_WIDE);
+                return emit_assert(p, b, si, 1, bits, ASSERT_EDGE);
             }
             if (c == 'B')
                 for (unsigned k = 0; k < 256; k++)
                     if (boundary_left(k) || boundary_right(k))
                         bits_set(bits, k);
-            if (c == 'L') {
+            /* as clamscan 1.4.6: (L) inside a pattern matches one "\n" only
+               ("ab\r\ncd" and "ab\rcd" do not match 6162(L)6364). */
+            if (c == 'L')
                 bits_set(bits, '\n');
-                bits_set(bits, '\r');
-            }
             si->nonalt = 1;
             return emit_class(p, b, si, bits);
         }

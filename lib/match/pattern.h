@@ -16,7 +16,9 @@
  *   OP_ALT  u8 neg, u16 nalts, u16 fixlen (0xffff: variable), u32 bodylen,
  *           then per alternative: u16 len, code (ending in OP_END)
  *   OP_ASSERT_L u16 cls, u8 edge    zero width: previous byte in cls (or start if edge)
- *   OP_ASSERT_R u16 cls, u8 edge    zero width: next byte in cls (or end if edge)
+ *   OP_ASSERT_R u16 cls, u8 edge    zero width: next byte in cls (or end if edge);
+ *                                   with ASSERT_CRLF in edge a next byte '\r' counts
+ *                                   only when '\n' follows it; ASSERT_WIDE: see below
  *   OP_AROUND u8 dir, u16 cls, u16 min, u16 max
  *                                   zero width: ClamAV's "aa[x-y]" / "[x-y]aa": a byte in
  *                                   cls lies x..y bytes before (dir 0) / after (dir 1)
@@ -47,6 +49,16 @@ enum {
     OP_ASSERT_R,
     OP_AROUND
 };
+
+/* Flags of the edge byte of OP_ASSERT_L / OP_ASSERT_R. */
+#define ASSERT_EDGE 1u /* the start / end of the buffer satisfies the check */
+#define ASSERT_CRLF 2u /* right check: '\r' counts only as the start of "\r\n" */
+/* Word check of a ::w pattern, as clamscan 1.4.6: it fails only on a wide
+ * alphanumeric character (a byte outside cls followed by 0). Left: the two
+ * bytes before (never fails within 2 bytes of the start); right: the two
+ * bytes after, or the one byte left before the end (then outside cls fails
+ * on its own). */
+#define ASSERT_WIDE 4u
 
 #define GAP_INF UINT32_MAX
 #define PAT_MAX_PARTS 64

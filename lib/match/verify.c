@@ -119,8 +119,12 @@ run(struct vctx *v, const uint8_t *c, size_t pos, const uint8_t *const *cont, in
             c += 3;
             break;
         case OP_ASSERT_L:
-            if (pos == 0) {
-                if (!c[3])
+            if (c[3] & ASSERT_WIDE) {
+                if (pos >= 2 && !in_class(v->classes, u16(c + 1), buf[pos - 2]) &&
+                    buf[pos - 1] == 0)
+                    return 0;
+            } else if (pos == 0) {
+                if (!(c[3] & ASSERT_EDGE))
                     return 0;
             } else if (!in_class(v->classes, u16(c + 1), buf[pos - 1])) {
                 return 0;
@@ -128,10 +132,17 @@ run(struct vctx *v, const uint8_t *c, size_t pos, const uint8_t *const *cont, in
             c += 4;
             break;
         case OP_ASSERT_R:
-            if (pos >= len) {
-                if (!c[3])
+            if (c[3] & ASSERT_WIDE) {
+                if (pos < len && !in_class(v->classes, u16(c + 1), buf[pos]) &&
+                    (len - pos < 2 || buf[pos + 1] == 0))
+                    return 0;
+            } else if (pos >= len) {
+                if (!(c[3] & ASSERT_EDGE))
                     return 0;
             } else if (!in_class(v->classes, u16(c + 1), buf[pos])) {
+                return 0;
+            } else if ((c[3] & ASSERT_CRLF) && buf[pos] == '\r' &&
+                       (len - pos < 2 || buf[pos + 1] != '\n')) {
                 return 0;
             }
             c += 4;

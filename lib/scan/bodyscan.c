@@ -70,6 +70,19 @@ bodyscan_count(struct lscan *ls, uint32_t ldb, uint32_t sub, uint64_t off, int p
     l->last[sub] = off;
 }
 
+/* The offset window of a body pattern: as bodyscan_offset_window, except
+ * that in clamscan's in-memory buffer of normalised text relative offsets
+ * are never computed, so such patterns cannot match there (as clamscan
+ * 1.4.6: `0:EOF-5:...` never matches the normalised text scanned in
+ * memory). */
+static int
+pat_window(const struct lscan *ls, const struct img_off *o, uint64_t *lo, uint64_t *hi)
+{
+    if (ls->normalized == NORM_MEMORY && o->kind != OFF_ABS)
+        return 0;
+    return bodyscan_offset_window(ls, o, lo, hi);
+}
+
 int
 bodyscan_offset_window(const struct lscan *ls, const struct img_off *o, uint64_t *lo, uint64_t *hi)
 {
@@ -264,7 +277,7 @@ on_hit(unsigned id, unsigned long long end, void *ctx)
         smin = end > pt->back_max ? end - pt->back_max : 0;
         if (p->nparts == 1) {
             if (p->off.kind != OFF_ANY) {
-                if (!bodyscan_offset_window(ls, &p->off, &lo, &hi))
+                if (!pat_window(ls, &p->off, &lo, &hi))
                     continue;
                 if (smin < lo)
                     smin = lo;
@@ -403,9 +416,33 @@ cmp_occ_end(const void *a, const void *b)
     return x->e < y->e ? -1 : x->e > y->e;
 }
 
-/* Chain a split pattern's parts; report each valid last-part occurrence. */
+/* A split-pattern match of a logical subsignature, counted after all split
+ * patterns are chained (see bodyscan_run). */
+struct pend {
+    uint32_t ldb, sub;
+    uint64_t last;   /* start of the last part: clamscan's reporting order */
+    uint64_t start;  /* the match offset counted */
+    uint64_t seq;
+};
+
+static int
+cmp_pend(const void *a, const void *b)
+{
+    const struct pend *x = a, *y = b;
+
+    if (x->ldb != y->ldb)
+        return x->ldb < y->ldb ? -1 : 1;
+    if (x->sub != y->sub)
+        return x->sub < y->sub ? -1 : 1;
+    if (x->last != y->last)
+        return x->last < y->last ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Chain a split pattern's parts; report each valid last-part occurrence
+ * (logical subsignatures: into pend, counted later). */
 static void
-mp_eval(struct lscan *ls, uint32_t patidx, const struct mpst *m)
+mp_eval(struct lscan *ls, uint32_t patidx, const struct mpst *m, struct vec *pend)
 {
     const struct shard *sh = ls->sh;
     const struct img_pat *p = &sh->pats[patidx];
@@ -415,7 +452,7 @@ mp_eval(struct lscan *ls, uint32_t patidx, const struct mpst *m)
     uint32_t nprev = 0;
     uint64_t lo = 0, hi = UINT64_MAX;
 
-    if (p->off.kind != OFF_ANY && !bodyscan_offset_window(ls, &p->off, &lo, &hi))
+    if (p->off.kind != OFF_ANY && !pat_window(ls, &p->off, &lo, &hi))
         return;
     for (uint32_t j = 0; j < p->nparts; j++) {
         const struct img_part *pt = &sh->parts[p->first_part + j];
@@ -507,8 +544,11 @@ mp_eval(struct lscan *ls, uint32_t patidx, const struct mpst *m)
         for (uint32_t i = 0; i < nprev; i++)
             ndb_hit(ls, patidx, prev_a[i], prev[i].e);
     } else {
-        for (uint32_t i = 0; i < nprev; i++)
-            bodyscan_count(ls, g->ref, p->sub, prev_a[i], 1);
+        for (uint32_t i = 0; i < nprev && ls->err == VG_OK; i++) {
+            struct pend pe = {g->ref, p->sub, prev[i].s, prev_a[i], (uint64_t)pend->n};
+            if (vec_add(pend, &pe) != VG_OK)
+                ls->err = VG_ENOMEM;
+        }
     }
 }
 
@@ -517,6 +557,7 @@ bodyscan_run(struct lscan *ls)
 {
     struct shard_state *st = ls->st;
     const struct shard *sh = ls->sh;
+    struct vec pend = VEC_INIT(struct pend);
 
     /* the scratch was sized for every shard when the scanner was made */
     if (sh->hs == NULL || ls->len == 0)
@@ -527,6 +568,19 @@ bodyscan_run(struct lscan *ls)
         ls->err = VG_EINTERNAL;
     for (size_t i = 0; i < st->mps.n && ls->err == VG_OK; i++) {
         uint32_t pi = *VEC_AT(&st->mps, uint32_t, i);
-        mp_eval(ls, pi, &st->mp[st->pat[pi].idx]);
+        mp_eval(ls, pi, &st->mp[st->pat[pi].idx], &pend);
     }
+    /* As clamscan 1.4.6, which finds the last parts of all patterns in one
+       pass over the buffer: the matches of a subsignature's patterns (two
+       for ::wa) are counted in the order of their last parts, so the
+       counting rule (an offset past the last counted one) sees them
+       interleaved. (A split `...::wa` subsignature matching ASCII at 736,
+       wide at 900, ASCII at 1470 counts 3, not 2.) */
+    if (pend.n > 1)
+        qsort(pend.p, pend.n, sizeof(struct pend), cmp_pend);
+    for (size_t i = 0; i < pend.n && ls->err == VG_OK; i++) {
+        const struct pend *pe = VEC_AT(&pend, struct pend, i);
+        bodyscan_count(ls, pe->ldb, pe->sub, pe->start, 1);
+    }
+    vec_free(&pend);
 }

@@ -1,9 +1,9 @@
 /*
  * lsig.c - logical signatures on one layer, after the body scan:
- * PCRE sub-signatures (their triggers use the counts so far, in subsig
- * order), byte compares (which, as in clamscan 1.4.6, alert the signature
- * directly when their trigger matched and the comparison holds), then the
- * expression and the target description block.
+ * byte compares (counted as matches of their own subsignature when their
+ * trigger matched and the comparison holds), PCRE sub-signatures (their
+ * triggers use the counts so far, in subsig order), then the expression
+ * and the target description block.
  *
  * Only signatures with a counter this layer, and those true with all
  * counts zero, can match; the rest are never looked at.
@@ -15,8 +15,13 @@
 
 #include <pcre2.h>
 
+#include "db/db.h"
 #include "match/lexpr.h"
 #include "scan/state.h"
+
+/* Longest text field of a byte compare read here (clamscan allows 18
+   hex digits; decimal fields this long cannot hold a long anyway). */
+#define BCOMP_TEXT_MAX 64
 
 static int
 tdb_ok(const struct lscan *ls, const struct img_ldb *l)
@@ -124,119 +129,190 @@ run_pcre(struct lscan *ls, uint32_t ldb, uint32_t sub, const struct img_pcre *pc
     }
 }
 
-/* strtol limited to n bytes; *end set past the digits (or to s if none). */
-static int64_t
-ntol(const uint8_t *s, size_t n, const uint8_t **end, int base)
+/*
+ * ClamAV's cli_strntol over s[0..n): leading white space, one sign, a "0x"
+ * prefix in base 16 (only without a sign), then digits up to the first
+ * byte that is not one. *end is the index after the digits, 0 when there
+ * were none (the value is then 0). Returns 0 on overflow of a long, where
+ * clamscan gives up on the compare.
+ */
+static int
+ntol(const uint8_t *s, size_t n, int base, int64_t *val, size_t *end)
 {
     size_t i = 0;
-    int neg = 0;
-    uint64_t v = 0;
-    size_t digits_start;
+    int neg = 0, any = 0;
+    uint64_t acc = 0, limit;
+    uint8_t c;
 
+    *val = 0;
+    *end = 0;
+    if (n == 0)
+        return 1;
     while (i < n && isspace(s[i]))
         i++;
-    if (i < n && (s[i] == '+' || s[i] == '-')) {
-        neg = s[i] == '-';
-        i++;
-    }
-    if (base == 16 && i + 1 < n && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X'))
+    if (i >= n)
+        return 1;
+    c = s[i];
+    if (c == '-' || c == '+') {
+        neg = c == '-';
+        if (++i >= n)
+            return 1;
+    } else if (base == 16 && c == '0' && i + 1 < n && (s[i + 1] == 'x' || s[i + 1] == 'X')) {
+        if (i + 2 >= n)
+            return 1;
         i += 2;
-    digits_start = i;
-    while (i < n) {
-        int d;
-        if (s[i] >= '0' && s[i] <= '9')
-            d = s[i] - '0';
-        else if (base == 16 && s[i] >= 'a' && s[i] <= 'f')
-            d = s[i] - 'a' + 10;
-        else if (base == 16 && s[i] >= 'A' && s[i] <= 'F')
-            d = s[i] - 'A' + 10;
+    }
+    limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    for (; i < n; i++) {
+        unsigned d;
+        c = s[i];
+        if (c >= '0' && c <= '9')
+            d = (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'z')
+            d = (unsigned)(c - 'a') + 10;
+        else if (c >= 'A' && c <= 'Z')
+            d = (unsigned)(c - 'A') + 10;
         else
             break;
-        v = v * (uint64_t)base + (uint64_t)d;
-        i++;
+        if (d >= (unsigned)base)
+            break;
+        if (any < 0 || acc > (limit - d) / (uint64_t)base)
+            any = -1;
+        else {
+            any = 1;
+            acc = acc * (uint64_t)base + d;
+        }
     }
-    *end = i == digits_start ? s : s + i;
-    return neg ? -(int64_t)v : (int64_t)v;
+    if (any < 0)
+        return 0;
+    *val = neg ? (int64_t)(0 - acc) : (int64_t)acc;
+    *end = any ? i : 0;
+    return 1;
 }
 
-/* ClamAV's byte compare (matcher-byte-comp.c). Returns 1 when it holds.
- * The bytes come from the layer's own bytes even in the normalised-text
- * pass (clamscan reads its file map there, at the normalised offset); text
- * without digits reads as 0, as strtol would. */
-static int
-bcomp_check(const struct lscan *ls, const struct img_bcomp *bc, uint64_t off)
+/*
+ * ClamAV's little-endian hex text (cli_bcomp_normalize_buffer): the text
+ * is padded to an even length with a leading '0' (a "0x" prefix becomes
+ * "x00"; an even-length "0x" text "xx"), then its byte pairs are reversed.
+ * A pair holding a byte that is neither a hex digit nor 'x' clears
+ * everything written so far to '0' (and, as the pair's first byte, the
+ * pair itself). Writes *outn bytes to out (which holds n + 1).
+ */
+static void
+le_hex(const uint8_t *p, size_t n, uint8_t *out, size_t *outn)
 {
-    int64_t value = 0;
-    uint64_t bin = 0;
-    int binary = bc->base == 'i';
-    uint64_t len = bc->len, at;
-    uint8_t tmp[80];
-    const uint8_t *p, *end;
-    size_t pad = 0;
-    char base = (char)bc->base;
+    uint8_t hx[BCOMP_TEXT_MAX + 2];
+    size_t norm = (n % 2) == 0 ? n : n + 1;
+    int pre = n >= 3 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
 
-    if (bc->rel > 0) {
-        if (off + (uint64_t)bc->rel + len > ls->rawlen)
-            return 0;
-        at = off + (uint64_t)bc->rel;
-    } else {
-        if ((int64_t)off + bc->rel <= 0)
-            return 0;
-        at = off - (uint64_t)(-(int64_t)bc->rel);
-        if (at > ls->rawlen || len > ls->rawlen - at)
-            return 0;
+    memset(out, '0', norm + 1);
+    memset(hx, '0', norm + 1);
+    *outn = norm;
+    if (n == 1) {
+        out[0] = p[0];
+        *outn = 1;
+        return;
     }
-    p = ls->rawbuf + at;
-    /* clamscan reads a value only for an explicit endianness ('d' implies
-       big-endian); 'i', 'h' and 'a' without 'l' or 'b' never match */
-    if (binary) {
-        if (bc->endian != 'l' && bc->endian != 'b')
-            return 0;
-        for (uint64_t i = 0; i < len; i++) {
-            uint64_t byte = p[bc->endian == 'l' ? len - 1 - i : i];
-            bin = (bin << 8) | byte;
+    if (norm == n + 1) {
+        if (pre) {
+            memcpy(hx + 3, p + 2, n - 2);
+            hx[0] = 'x';
+        } else {
+            memcpy(hx + 1, p, n);
         }
     } else {
-        size_t n = (size_t)len;
+        memcpy(hx, p, n);
+        if (pre)
+            hx[0] = 'x';
+    }
+    for (size_t i = 0; i < norm; i += 2) {
+        uint8_t a = hx[norm - i - 2], b = hx[norm - i - 1];
+        if (!isxdigit(a) && toupper(a) != 'X') {
+            memset(out, '0', norm + 1);
+            continue;
+        }
+        out[i] = a;
+        if (!isxdigit(b) && toupper(b) != 'X')
+            memset(out, '0', norm + 1);
+        else
+            out[i + 1] = b;
+    }
+}
+
+/*
+ * ClamAV's byte compare (matcher-byte-comp.c, cli_bcomp_compare_check) on
+ * the buffer being scanned (as clamscan 1.4.6: the normalised text in the
+ * normalised pass), at `off`, the start of the trigger's last counted
+ * match. Returns 1 when every comparison holds. The rules, each checked
+ * against clamscan 1.4.6 (docs/internals/clamav-semantics.md):
+ * - the bytes start at off + shift, which must be > 0, and must lie in the
+ *   buffer;
+ * - binary ('i') needs 'l' or 'b'; 1, 2 and 4 bytes read unsigned, 8
+ *   bytes as a signed 64-bit value; comparisons are signed against the
+ *   value as strtoll (base 0) read it;
+ * - text: leading white space is skipped (and fails 'e'); 'a' decides hex
+ *   (a "0x" prefix) or decimal only on 3 or more bytes, and without 'l'/'b'
+ *   or as little-endian decimal nothing is read; hex and decimal read as
+ *   cli_strntol, little-endian hex after le_hex(); 'e' wants the digits to
+ *   end exactly at the field's end (so an odd little-endian field never
+ *   matches exactly).
+ */
+static int
+bcomp_check(const struct img_bcomp *bc, const uint8_t *buf, size_t blen, uint64_t off)
+{
+    int64_t value = 0, pos;
+    uint64_t len = bc->len;
+    const uint8_t *p;
+    char base = (char)bc->base;
+
+    if (off > (uint64_t)INT64_MAX / 2)
+        return 0;
+    pos = (int64_t)off + bc->rel;
+    if (pos <= 0 || len > blen || (uint64_t)pos > blen - len)
+        return 0;
+    p = buf + pos;
+    if (bc->endian != 'l' && bc->endian != 'b')
+        return 0;
+    if (base == 'i') {
+        uint64_t u = 0;
+        for (uint64_t i = 0; i < len; i++)
+            u = (u << 8) | p[bc->endian == 'l' ? len - 1 - i : i];
+        value = (int64_t)u; /* 8 bytes: two's complement, as clamscan */
+    } else {
+        size_t n = (size_t)len, pad = 0, end;
+        uint8_t tmp[BCOMP_TEXT_MAX + 2];
+        size_t tn;
+
+        if (n > BCOMP_TEXT_MAX)
+            return 0;
         while (pad < n && isspace(p[pad]))
             pad++;
         p += pad;
         n -= pad;
-        if (bc->endian != 'l' && bc->endian != 'b')
+        if (base == 'a') {
+            if (n < 3)
+                return 0;
+            base = (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) ? 'h' : 'd';
+        }
+        if (base == 'd' && bc->endian == 'l')
             return 0;
-        if (base == 'a')
-            base = (n >= 3 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) ? 'h' : 'd';
         if (base == 'h' && bc->endian == 'l') {
-            /* little-endian hex text: reverse the byte pairs */
-            size_t m = n > sizeof(tmp) ? sizeof(tmp) : n, k = 0;
-            for (size_t i = m; i >= 2; i -= 2) {
-                tmp[k++] = p[i - 2];
-                tmp[k++] = p[i - 1];
-            }
-            if (m & 1)
-                tmp[k++] = p[0];
-            value = ntol(tmp, k, &end, 16);
-            if (bc->exact && (end != tmp + bc->len || pad != 0))
+            le_hex(p, n, tmp, &tn);
+            if (!ntol(tmp, tn, 16, &value, &end))
                 return 0;
-        } else if (base == 'h' && bc->endian == 'b') {
-            value = ntol(p, n, &end, 16);
-            if (bc->exact && (end != p + n || pad != 0))
-                return 0;
-        } else if (base == 'd' && bc->endian != 'l') {
-            value = ntol(p, n, &end, 10);
-            if (bc->exact && (end != p + n || pad != 0))
-                return 0;
-        } else {
+        } else if (!ntol(p, n, base == 'h' ? 16 : 10, &value, &end)) {
             return 0;
         }
+        if (bc->exact && (end != n || pad != 0))
+            return 0;
     }
-    for (uint32_t i = 0; i < bc->ncmp; i++) {
-        int ok;
+    for (uint32_t i = 0; i < bc->ncmp && i < 2; i++) {
         int64_t cv = (int64_t)bc->val[i];
+        int ok;
         switch (bc->cmp[i]) {
-        case '>': ok = binary ? bin > (uint64_t)cv : value > cv; break;
-        case '<': ok = binary ? bin < (uint64_t)cv : value < cv; break;
-        case '=': ok = binary ? bin == (uint64_t)cv : value == cv; break;
+        case '>': ok = value > cv; break;
+        case '<': ok = value < cv; break;
+        case '=': ok = value == cv; break;
         default: ok = 0;
         }
         if (!ok)
@@ -264,38 +340,42 @@ eval_one(struct lscan *ls, uint32_t li)
     static const uint32_t zero[LDB_MAX_SUBS];
     const uint32_t *counts = zero;
     int have = st->sig[l->sig].epoch == st->epoch;
-    int bcomp_hit = 0;
 
     if (!((ls->targets >> g->target) & 1))
         return;
-    /* PCRE and byte compare need the counters (triggers reference earlier subsigs) */
-    for (uint32_t k = 0; k < l->nsubs; k++) {
+    /* As clamscan 1.4.6 (matcher_run): byte compares first, then PCREs in
+       subsignature order, each on the counts so far. A byte compare whose
+       trigger matched and whose comparison holds counts as a match of its
+       own subsignature (`0>5&1` does not detect); clamscan runs the byte
+       compares of a target only when the database has a split pattern for
+       that target (without one the root gets no offset matrix). */
+    if (have && g->target < 32 && ((ls->sc->db->split_targets >> g->target) & 1)) {
+        struct ldbst *c = st->ldb[st->sig[l->sig].idx];
+        for (uint32_t k = 0; k < l->nsubs; k++) {
+            const struct img_sub *sb = &sh->subs[l->first_sub + k];
+            const struct img_bcomp *bc;
+
+            if (sb->kind != SUB_BCOMP)
+                continue;
+            bc = &sh->bcomps[sb->ref];
+            if (bc->trigger >= LDB_MAX_SUBS || c->counts[bc->trigger] == 0)
+                continue;
+            if (bcomp_check(bc, ls->buf, ls->len,
+                            c->last[bc->trigger] == OFF_NONE ? 0 : c->last[bc->trigger]) &&
+                c->counts[k] < UINT32_MAX)
+                c->counts[k]++;
+        }
+    }
+    for (uint32_t k = 0; k < l->nsubs && have; k++) {
         const struct img_sub *sb = &sh->subs[l->first_sub + k];
-        struct ldbst *c;
 
         if (sb->kind == SUB_PCRE) {
             const struct img_pcre *pc = &sh->pcres[sb->ref];
-            if (!have)
-                continue; /* a trigger over zero counts only holds for "=0" forms: see below */
-            c = st->ldb[st->sig[l->sig].idx];
+            struct ldbst *c = st->ldb[st->sig[l->sig].idx];
+            /* a trigger over zero counts only holds for "=0" forms: see below */
             if (lexpr_eval(sh->exprs, pc->trigger, c->counts))
                 run_pcre(ls, li, k, pc, sb->ref);
-        } else if (sb->kind == SUB_BCOMP) {
-            const struct img_bcomp *bc = &sh->bcomps[sb->ref];
-            /* clamscan never runs the byte compares of ASCII-text (target 7)
-               signatures */
-            if (!have || g->target == 7)
-                continue;
-            c = st->ldb[st->sig[l->sig].idx];
-            if (c->counts[bc->trigger] == 0)
-                continue;
-            if (bcomp_check(ls, bc, c->last[bc->trigger] == OFF_NONE ? 0 : c->last[bc->trigger]))
-                bcomp_hit = 1;
         }
-    }
-    if (bcomp_hit) {
-        alert_ldb(ls, l, KEY(PH_BCOMP, li));
-        return;
     }
     if (have)
         counts = st->ldb[st->sig[l->sig].idx]->counts;

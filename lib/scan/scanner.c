@@ -288,16 +288,29 @@ pass(struct vg_scanner *sc, const uint8_t *buf, size_t len, const uint8_t *raw, 
 /*
  * The second pass over text: normalised (textnorm.h) and matched with the
  * generic and ASCII-text signatures as a separate logical evaluation.
- * clamscan fills a 128 KiB buffer page by page and starts a fresh
- * normaliser whenever a page might not fit; the same flush points are
- * reproduced here so whitespace runs collapse exactly as there, and the
- * whole normalised text is then matched at once.
+ * As clamscan 1.4.6 (cli_scanscript) this takes one of two forms, chosen
+ * by the database (vg_db.text_reloff, see db.c):
+ * - in memory: clamscan fills a 128 KiB buffer (plus root 7's longest
+ *   pattern) page by page and starts a fresh normaliser whenever a page
+ *   might not fit; the same flush points are reproduced here so whitespace
+ *   runs collapse exactly as there, and the whole normalised text is then
+ *   matched at once. The layer is still the file: its size for FileSize,
+ *   and body patterns at EOF-relative offsets never match (clamscan
+ *   computes no relative offsets for this buffer).
+ * - as a layer (a target-7 pattern has an EOF-relative offset): the text is
+ *   normalised in pieces of 128 KiB plus that pattern length, the
+ *   normaliser restarting for each, and the result is scanned as a layer
+ *   of its own inside the file: body, logical and hash signatures, with
+ *   its own size and end, its own allow-list check; then the file's
+ *   logical signatures that hold without any match are evaluated once
+ *   more for the file itself (clamscan's cli_exp_eval on empty counters).
  */
 static vg_status
-normalized_pass(struct vg_scanner *sc, const uint8_t *buf, size_t len, const struct layer_ctx *lc)
+normalized_pass(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftype type,
+                const struct layer_ctx *lc)
 {
     struct textnorm tn;
-    size_t in = 0, out = 0, fill = 0, keep = sc->db->max_patlen;
+    size_t in = 0, out = 0, fill = 0, keep = sc->db->max_patlen7;
     size_t cap = NORM_BUF + keep;
     uint32_t targets = 0;
 
@@ -310,6 +323,48 @@ normalized_pass(struct vg_scanner *sc, const uint8_t *buf, size_t len, const str
             return VG_ENOMEM;
         sc->norm = p;
         sc->normcap = len;
+    }
+    if (sc->db->text_reloff) {
+        struct layer_ctx child = *lc;
+        size_t first = sc->matches.n;
+        vg_status st;
+
+        while (in < len) {
+            size_t piece = len - in < cap ? len - in : cap;
+            textnorm_init(&tn);
+            out += textnorm_feed(&tn, buf + in, piece, sc->norm + out, len - out, NULL);
+            in += piece;
+        }
+        /* an empty text maps to nothing: clamscan then skips both steps */
+        if (out == 0)
+            return VG_OK;
+        if (child.nparents < (int)(sizeof(child.parents) / sizeof(child.parents[0])))
+            child.parents[child.nparents++] = type;
+        {
+            st = pass(sc, sc->norm, out, sc->norm, out, FT_TEXT_ASCII, NULL, &child, targets,
+                      NORM_LAYER);
+            if (st == VG_OK) {
+                struct lscan ls;
+                memset(&ls, 0, sizeof(ls));
+                ls.sc = sc;
+                ls.buf = sc->norm;
+                ls.len = out;
+                ls.type = FT_TEXT_ASCII;
+                ls.lc = &child;
+                ls.allmatch = (sc->opts.flags & VG_SCAN_ALLMATCH) != 0;
+                hashscan_run(&ls);
+                st = ls.err;
+            }
+            if (st != VG_OK)
+                return st;
+            if (sc->matches.n > first && hashscan_allowed(sc, sc->norm, out)) {
+                sc->matches.n = first;
+                sc->match_layer.n = first;
+                sc->keys.n = first;
+                sc->name_off.n = first;
+            }
+        }
+        return pass(sc, sc->norm, 0, buf, len, FT_TEXT_ASCII, NULL, lc, targets, NORM_LAYER);
     }
     textnorm_init(&tn);
     while (in < len) {
@@ -325,9 +380,9 @@ normalized_pass(struct vg_scanner *sc, const uint8_t *buf, size_t len, const str
         fill += n;
         in += used ? used : page;
     }
-    if (out == 0)
-        return VG_OK;
-    return pass(sc, sc->norm, out, buf, len, FT_TEXT_ASCII, NULL, lc, targets, 1);
+    /* also an empty buffer is scanned: logical signatures true without a
+       match are evaluated */
+    return pass(sc, sc->norm, out, buf, len, FT_TEXT_ASCII, NULL, lc, targets, NORM_MEMORY);
 }
 
 vg_status
@@ -365,7 +420,7 @@ scanner_scan_layer(struct vg_scanner *sc, const uint8_t *buf, size_t len, const 
             sc->exe->kind = EXE_NONE; /* headers broken: relative offsets are void */
         exe = sc->exe;
     }
-    if ((st = pass(sc, buf, len, buf, len, type, exe, lc, targets_for(type), 0)) != VG_OK)
+    if ((st = pass(sc, buf, len, buf, len, type, exe, lc, targets_for(type), NORM_NONE)) != VG_OK)
         return st;
     {
         struct lscan ls;
@@ -382,7 +437,7 @@ scanner_scan_layer(struct vg_scanner *sc, const uint8_t *buf, size_t len, const 
             return ls.err;
     }
     if (filetype_is_text(type) && len <= MAX_SCRIPT_NORMALIZE &&
-        (st = normalized_pass(sc, buf, len, lc)) != VG_OK)
+        (st = normalized_pass(sc, buf, len, type, lc)) != VG_OK)
         return st;
     /* containers: members are scanned as deeper layers */
     if (!(sc->opts.flags & VG_SCAN_NO_ARCHIVE) &&

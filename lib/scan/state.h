@@ -79,13 +79,18 @@ struct lscan {
     const struct exe_info *exe; /* NULL unless headers parsed */
     const struct layer_ctx *lc;
     int allmatch;
-    int normalized;          /* this pass scans normalised text */
+    int normalized;          /* NORM_*: which text this pass scans */
     vg_status err;           /* first internal error (out of memory) */
 };
 
+/* lscan.normalized: the raw layer, the normalised text in clamscan's
+ * in-memory buffer (relative body offsets void), or the normalised text
+ * scanned as a layer of its own (see normalized_pass in scanner.c). */
+enum { NORM_NONE = 0, NORM_MEMORY, NORM_LAYER };
+
 /* Ordering of alerts in first-match mode, as clamscan would find them. */
 #define KEY(phase, pos) (((uint64_t)(phase) << 56) | ((uint64_t)(pos) & 0x00ffffffffffffffull))
-enum { PH_BODY = 1, PH_BCOMP = 5, PH_LSIG = 6, PH_HASH = 8, PH_SECT = 9, PH_HEUR = 12 };
+enum { PH_BODY = 1, PH_LSIG = 6, PH_HASH = 8, PH_SECT = 9, PH_HEUR = 12 };
 
 /* bodyscan.c: run the literal matcher and the post-scan chain checks. */
 void bodyscan_run(struct lscan *ls);

@@ -107,8 +107,20 @@ def measure(d, label):
     check(big <= INSTREAM_S, "%s: 1 MiB INSTREAM %.3f s <= %.1f s" % (label, big, INSTREAM_S))
 
 
+def settled(d):
+    """The daemon's descriptor count once connections of earlier requests
+    have been closed: the same value for half a second (at most 10 s)."""
+    last, same, deadline = held(d), 0, time.monotonic() + 10
+    while same < 10 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        cur = held(d)
+        same = same + 1 if cur == last else 0
+        last = cur
+    return last
+
+
 def flood_phase(d, mode):
-    base = held(d)
+    base = settled(d)
     ready, stop = multiprocessing.Event(), multiprocessing.Event()
     p = multiprocessing.Process(target=flood, args=(d.tcp_port, mode, ready, stop))
     p.start()

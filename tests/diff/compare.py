@@ -10,6 +10,10 @@ Two modes, both with --no-summary:
             reported first is an accident of ClamAV's internal matcher
             order; vigil is not asked to copy it.)
 
+A vigil line `<path>: OK (incomplete: <Limit>, ...)` (a scan that a limit
+cut short, docs/CLI.md) counts as a clean verdict, like clamscan's plain OK
+for the same file; it is a difference only where clamscan detects.
+
 For each difference the report shows the file, both answers, the signature
 lines involved and what the generator planted; minimize() then looks for the
 smallest reproducer: the single signature line (plus allow/ignore lines)
@@ -31,7 +35,11 @@ import tempfile
 
 CHUNK = 300
 LINE_RE = re.compile(r"^(.*): (.+) FOUND$")
-OK_RE = re.compile(r"^(.*): (OK|Empty file)$")
+# vigil marks a scan that a limit cut short `<path>: OK (incomplete: ...)`
+# (docs/CLI.md); clamscan prints plain OK there. Both are a clean verdict:
+# an empty name list, which differs from clamscan only when clamscan
+# reports a detection for that file.
+OK_RE = re.compile(r"^(.*): (OK|Empty file|OK \(incomplete: [A-Za-z, ]+\))$")
 LIST_EXTS = (".fp", ".sfp", ".ign", ".ign2")
 
 

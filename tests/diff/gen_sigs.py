@@ -29,6 +29,32 @@ that vigil does not copy (clamav-compat.md section 9):
     signature has its own random literal bytes, so no two bodies coincide.
   - in .ign2, a plain-name line after a `name:md5` line: 1.4.6 aborts the
     load. Plain names are always written first.
+  - duplicate hash keys: two hash signatures with the same (hash type,
+    size, digest) in the same table (.hdb and .hsb share the whole-file
+    table, .mdb and .msb the section table; the digest's letter case does
+    not matter) but different names. clamscan reports only one of them,
+    the one where the binary search over its quicksorted (not stably
+    sorted) hash array lands (matcher-hash.c hm_sort/hm_find): with five
+    such lines for one file it reports the fourth, with two the second.
+    That is an accident of the sort, not a rule vigil could follow
+    (vigil keeps the last loaded one). The generator draws again when a
+    key is taken. A sized entry and a `*` entry for the same digest are
+    different keys (clamscan --allmatch reports both) and are still
+    generated.
+
+Normalised text. clamscan 1.4.6 matches text files a second time as
+normalised text, in one of two ways chosen by the whole database: in
+memory, or, when some target-7 body pattern has an EOF offset, as a layer
+of its own (clamav-semantics.md, "Normalised text"). vigil does both, and
+the families cover both: the ndb family has no target-7 EOF offsets (in
+memory); ldb, allow and pcre have some (layer). The pcre family must:
+in memory, clamscan runs PCREs on the normalised buffer cut
+at its prefilter's first candidate position (matcher_run's `pos`), so a
+PCRE match before that point is missed and absolute PCRE offsets count
+from it. That is an artefact of the prefilter, not a rule vigil could
+follow (the cut depends on every pattern of the root, the built-in ones
+included); the first target-7 PCRE signature of the pcre family therefore
+always has a trigger at an EOF offset.
 
 Python 3 standard library only. The same (family, seed, sizes) always gives
 byte-identical output.
@@ -360,9 +386,12 @@ def _plant_body_sig(rng, name, target, off, body, alpha, canvases, ctxf=None):
             c.planted.append((name, "wrong-target"))
 
 
-def gen_ndb(seed, nsigs, nfiles):
+def gen_ndb(seed, nsigs, nfiles, text_layer=False):
     """.ndb family: all targets that apply to the generated files, all
-    offset forms, all body syntax."""
+    offset forms, all body syntax. Without text_layer no target-7
+    signature has an EOF offset, so clamscan matches the normalised text of
+    text files in memory; with it, as a layer of its own (see "Normalised
+    text" in the module comment)."""
     rng = random.Random("ndb-%d" % seed)
     suite = Suite("ndb")
     canvases = _canvases(rng, nfiles, ALL_KINDS)
@@ -375,7 +404,7 @@ def gen_ndb(seed, nsigs, nfiles):
         home = rng.choice(homes) if homes else None
         off = random_offset(rng, target if target in EXE_TARGETS else 0, home,
                             body.max_len())
-        if rng.random() < 0.3:
+        if rng.random() < 0.3 or (target == 7 and off.kind == "eof" and not text_layer):
             off = Offset("any")
         name = "Vg.Ndb.T%d-%05d" % (target, i)
         suite.add_sig("gen.ndb", name, "%s:%d:%s:%s" % (name, target, off.text, body.text))
@@ -418,8 +447,13 @@ def gen_hash(seed, nsigs, nfiles):
         suite.planted[name] = []
     originals = [f for f in files if not f[0].endswith(".twin")]
     pes = [f for f in originals if f[2] is not None and f[2].target == 1]
+    # Keys already used: no two signatures share (table, hash type, size,
+    # digest) - see the module comment (duplicate hash keys).
+    used = set()
     i = 0
-    while i < nsigs:
+    draws = 0
+    while i < nsigs and draws < 20 * nsigs:
+        draws += 1
         r = rng.random()
         if r < 0.65 or not pes:
             name, data, exe = rng.choice(originals)
@@ -438,6 +472,10 @@ def gen_hash(seed, nsigs, nfiles):
                 extra = ":%d:%d" % (rng.choice((0, 10, 51)), 255)
             if rng.random() < 0.15:
                 h = h.upper()
+            key = ("file", alg, size, h.lower())
+            if key in used:
+                continue
+            used.add(key)
             db = rng.choice(("gen.hdb", "gen.hsb"))
             sig = "Vg.Hash.%s-%05d" % (alg, i)
             suite.add_sig(db, sig, "%s:%s:%s%s" % (h, size, sig, extra))
@@ -459,6 +497,10 @@ def gen_hash(seed, nsigs, nfiles):
             elif q < 0.25:
                 size = "%d" % (len(sd) + rng.choice((-1, 1)))
                 how = "near-miss(size)"
+            key = ("section", alg, size, h.lower())
+            if key in used:
+                continue
+            used.add(key)
             db = rng.choice(("gen.mdb", "gen.msb"))
             sig = "Vg.Sect.%s-%05d" % (alg, i)
             suite.add_sig(db, sig, "%s:%s:%s%s" % (size, h, sig, extra))
@@ -732,24 +774,36 @@ def gen_pcre(seed, nsigs, nfiles):
     suite = Suite("pcre")
     canvases = _canvases(rng, nfiles, ("bin", "bin", "text", "text", "text", "pe32",
                                        "elf64"))
+    first7 = [True]
     for i in range(nsigs):
         if rng.random() < 0.6:
-            _gen_one_pcre(rng, suite, canvases, i)
+            if _gen_one_pcre(rng, suite, canvases, i, first7[0]) == 7:
+                first7[0] = False
         else:
             _gen_one_bcomp(rng, suite, canvases, i)
+    if first7[0]:
+        raise ValueError("pcre family without a target-7 PCRE signature")
     _finish(suite, canvases)
     return suite
 
 
-def _gen_one_pcre(rng, suite, canvases, i):
+def _gen_one_pcre(rng, suite, canvases, i, first7):
     target = rng.choice((0, 0, 0, 7, 1))
     alpha = "text"
     homes = canvases_for(canvases, target, alpha)
     home = rng.choice(homes) if homes else None
     ntrig = rng.randint(1, 2)
     subs = []
-    for _ in range(ntrig):
-        subs.append(Sub(Offset("any"), B.make_body(rng, alpha, split=False, ends=False), "", alpha))
+    for k in range(ntrig):
+        subs.append(Sub(Offset("any"), B.make_body(rng, alpha, split=k > 0 and rng.random() < 0.3,
+                                                   ends=False), "", alpha))
+    # Target-7 triggers at EOF offsets, always on the first target-7
+    # signature: clamscan then scans normalised text as a layer of its own
+    # (see "Normalised text" in the module comment).
+    if target == 7 and (first7 or rng.random() < 0.25):
+        subs[0].off = Offset("eof", rng.randint(subs[0].body.max_len(),
+                                                subs[0].body.max_len() + 300),
+                             rng.choice((None, rng.randint(0, 300))))
     re_text, re_gen = _regex(rng)
     trig = "%d" % 0 if ntrig == 1 else rng.choice(("0&1", "0|1", "1", "0"))
     flags = ""
@@ -795,6 +849,7 @@ def _gen_one_pcre(rng, suite, canvases, i):
                 b = b[:-1] + bytes([(b[-1] ^ 0x0F) | 0x40])
             return b, 0
     _plant_ldb(rng, name, target, subs + [PcreSub()], canvases, alpha, home)
+    return target
 
 
 def _bcomp_value(rng):
@@ -830,11 +885,15 @@ def _bcomp_value(rng):
 
 
 def _gen_one_bcomp(rng, suite, canvases, i):
-    target = rng.choice((0, 0, 7))
+    # Targets 7 and 1 too: clamscan runs their byte compares only when the
+    # database has a split pattern of the same target (clamav-semantics.md),
+    # which split triggers here and in _gen_one_pcre provide now and then.
+    target = rng.choice((0, 0, 7, 1))
     alpha = "text"
     homes = canvases_for(canvases, target, alpha)
     home = rng.choice(homes) if homes else None
-    trig = Sub(Offset("any"), B.make_body(rng, alpha, split=False, ends=False, simple=True), "", alpha)
+    trig = Sub(Offset("any"), B.make_body(rng, alpha, split=rng.random() < 0.25, ends=False,
+                                          simple=True), "", alpha)
     opts, n, v, enc = _bcomp_value(rng)
     direction = rng.choice((">>", "<<"))
     dist = rng.randint(0, 30)
@@ -873,7 +932,7 @@ def gen_allow(seed, nsigs, nfiles):
     """Hash and body signatures plus .fp/.sfp entries for some files and
     .ign/.ign2 entries for some signature names."""
     rng = random.Random("allow-%d" % seed)
-    suite = gen_ndb(seed * 7 + 1, nsigs * 2 // 3, nfiles)
+    suite = gen_ndb(seed * 7 + 1, nsigs * 2 // 3, nfiles, text_layer=True)
     suite.family = "allow"
     hs = gen_hash(seed * 7 + 2, nsigs // 3, max(10, nfiles // 3))
     for db, lines in hs.dbs.items():

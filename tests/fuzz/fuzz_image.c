@@ -34,6 +34,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memset(&db, 0, sizeof(db));
         db.shards = &s;
         db.nshards = 1;
+        db_facts(&db);
         if (vg_scanner_new(&db, NULL, &sc) == VG_OK) {
             vg_scan_mem(sc, probe, sizeof(probe) - 1, &r);
             vg_scanner_free(sc);

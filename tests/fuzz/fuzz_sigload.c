@@ -48,6 +48,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memset(&db, 0, sizeof(db));
         db.shards = &s;
         db.nshards = 1;
+        db_facts(&db);
         vg_scan_opts_default(&o);
         o.flags |= VG_SCAN_ALLMATCH;
         if (vg_scanner_new(&db, &o, &sc) == VG_OK) {

@@ -46,6 +46,7 @@ tdb_open(struct tdb *t, const char *fname, const char *text, uint32_t scanflags)
         return st;
     t->db.shards = &t->shard;
     t->db.nshards = 1;
+    db_facts(&t->db);
     vg_scan_opts_default(&o);
     o.flags = scanflags;
     return vg_scanner_new(&t->db, &o, &t->sc);
