@@ -6,7 +6,8 @@
  *   1. descriptors: the socket becomes fd 3, stdio goes to /dev/null
  *      (stderr stays in sanitizer builds, for their reports), every other
  *      inherited descriptor is closed;
- *   2. the out-of-memory killer is told to take a worker first;
+ *   2. the out-of-memory killer is told to take a worker first; the time
+ *      zone is UTC (no zone file to read later);
  *   3. rlimits (address space, CPU, descriptors, no core files);
  *   4. user, groups and capabilities (privdrop_user);
  *   5. die with the spawner (PR_SET_PDEATHSIG, after the user switch,
@@ -27,6 +28,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
+#include <langinfo.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,6 +144,10 @@ setup(const struct worker_cfg *cfg, int sock, pid_t spawner)
     if (setup_fds(sock, why, sizeof(why)) != 0)
         setup_failed(sock, why);
     oom_first();
+    /* times in UTC: glibc would read (and keep checking with stat) the
+     * time zone file for libarchive's dates; no verdict depends on them */
+    setenv("TZ", "UTC0", 1);
+    tzset();
     if (privdrop_limits(&cfg->rl, why, sizeof(why)) != 0 ||
         privdrop_user(&cfg->pd, why, sizeof(why)) != 0)
         setup_failed(WORKER_SOCK_FD, why);
@@ -226,11 +233,19 @@ worker_prepare(void)
     static const char x[] = "vigil";
     unsigned char d[EVP_MAX_MD_SIZE];
     unsigned int n;
+    iconv_t cd;
 
     /* the digests the scanner computes: fetched (and cached) once here */
     (void)EVP_Digest(x, sizeof(x), d, &n, EVP_md5(), NULL);
     (void)EVP_Digest(x, sizeof(x), d, &n, EVP_sha1(), NULL);
     (void)EVP_Digest(x, sizeof(x), d, &n, EVP_sha256(), NULL);
+    /* libarchive's names: iconv_open reads glibc's gconv-modules.cache
+     * once, then keeps it mapped (UTF-16 and the locale's charset are
+     * built into glibc, no module to load) */
+    if ((cd = iconv_open(nl_langinfo(CODESET), "UTF-16LE")) != (iconv_t)-1)
+        iconv_close(cd);
+    if ((cd = iconv_open("UTF-8", "UTF-16BE")) != (iconv_t)-1)
+        iconv_close(cd);
 }
 
 void

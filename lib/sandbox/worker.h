@@ -32,9 +32,9 @@ struct worker_cfg {
 };
 
 /* In the parent, before the spawner is forked: make the libraries do
- * their once-per-process set-up (OpenSSL reads its configuration and
- * loads its provider on the first digest), which needs files a worker
- * cannot open. */
+ * their once-per-process set-up, which needs files a worker cannot open
+ * (OpenSSL reads its configuration and loads its provider on the first
+ * digest; glibc reads the iconv module cache). */
 void worker_prepare(void);
 
 /* Run a worker on sock (one end of a socketpair whose other end the parent
