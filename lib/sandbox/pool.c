@@ -1,8 +1,11 @@
 /*
- * pool.c - the scan pool, in-process flavour: N scanners and a free list.
+ * pool.c - the scan pool: dispatch between the two flavours, and the
+ * in-process one.
  *
- * Callers block on a condition variable until a scanner is free. The
- * sandboxed flavour (worker processes) keeps the same interface.
+ * Sandboxed (pool_opts.sandbox, the default of the CLI and the daemon):
+ * worker processes, in procpool.c. In-process (--no-sandbox): N scanners
+ * and a free list; callers block on a condition variable until a scanner
+ * is free. Both fill the same caller-owned scan_reply.
  */
 #include "sandbox/pool.h"
 
@@ -13,8 +16,10 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "sandbox/procpool.h"
 
 struct scan_pool {
+    struct procpool *pp;  /* sandboxed flavour; NULL for in-process */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     unsigned n;
@@ -74,6 +79,14 @@ pool_new(const vg_db *db, const vg_scan_opts *opts, const struct pool_opts *po,
         return err_set(err, VG_ENOMEM, "scan pool: out of memory");
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
+    if (po && po->sandbox) {
+        if ((st = procpool_new(db, opts, po, &p->pp, err)) != VG_OK) {
+            pool_free(p);
+            return st;
+        }
+        *out = p;
+        return VG_OK;
+    }
     if ((p->scanners = calloc(n, sizeof(*p->scanners))) == NULL ||
         (p->free_idx = calloc(n, sizeof(*p->free_idx))) == NULL)
         goto out;
@@ -100,6 +113,8 @@ pool_scan_fd(struct scan_pool *p, int fd, struct scan_reply *reply)
     unsigned idx;
     vg_status st;
 
+    if (p->pp)
+        return procpool_scan_fd(p->pp, fd, reply);
     memset(reply, 0, sizeof(*reply));
     pthread_mutex_lock(&p->mu);
     while (p->nfree == 0)
@@ -122,11 +137,26 @@ pool_scan_fd(struct scan_pool *p, int fd, struct scan_reply *reply)
     return st;
 }
 
+size_t
+pool_worker_pids(struct scan_pool *p, int *pids, size_t max)
+{
+    pid_t tmp[256];
+    size_t n;
+
+    if (p->pp == NULL)
+        return 0;
+    n = procpool_worker_pids(p->pp, tmp, max < 256 ? max : 256);
+    for (size_t i = 0; i < n; i++)
+        pids[i] = (int)tmp[i];
+    return n;
+}
+
 void
 pool_free(struct scan_pool *p)
 {
     if (p == NULL)
         return;
+    procpool_free(p->pp);
     for (unsigned i = 0; i < p->n; i++)
         vg_scanner_free(p->scanners[i]);
     free(p->scanners);

@@ -15,15 +15,22 @@
 #ifndef VG_SANDBOX_POOL_H
 #define VG_SANDBOX_POOL_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <vigil/vigil.h>
 
 struct scan_pool;
 
+/* Zero the whole struct before filling it: fields added later keep their
+ * defaults at 0 / NULL. */
 struct pool_opts {
     unsigned workers;     /* how many files can be scanned at once; 0 = number of CPUs */
     int sandbox;          /* 1: worker processes under seccomp; 0: in-process */
     uint32_t timeout_ms;  /* per-file wall-clock limit enforced by the parent; 0 = none */
+    /* sandbox only: */
+    uint64_t max_memory;  /* address space a worker may add to what it inherits (RLIMIT_AS);
+                             0 = 2 GiB + the scan options' max_filesize */
+    const char *user;     /* when started as root, the user workers run as; NULL = "nobody" */
 };
 
 struct reply_match {
@@ -59,6 +66,10 @@ void scan_reply_clear(struct scan_reply *r);
 
 /* Copy a library result into a reply (used by in-process workers). */
 vg_status scan_reply_from_result(struct scan_reply *r, const vg_result *res);
+
+/* The pids of the pool's live worker processes, at most max; returns how
+ * many (0 for an in-process pool). For tests and status output. */
+size_t pool_worker_pids(struct scan_pool *p, int *pids, size_t max);
 
 void pool_free(struct scan_pool *p);
 
