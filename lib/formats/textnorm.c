@@ -82,7 +82,7 @@ textnorm_feed(struct textnorm *st, const uint8_t *in, size_t len, uint8_t *out, 
             break;
         case LOWER:
             c = (uint8_t)(c + 32);
-            /* fall through */
+            __attribute__((fallthrough));
         default:
             st->space = 0;
             out[o++] = c;

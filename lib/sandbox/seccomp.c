@@ -137,6 +137,14 @@ sandbox_enter(int sock, char *why, size_t whylen)
         {"mmap", IF_MASK(2, PROT_EXEC, PROT_EXEC)},
         {"mprotect", IF_MASK(2, PROT_EXEC, PROT_EXEC)},
     };
+    /* glibc's malloc, trimming a secondary arena's heap under memory
+     * pressure, reads /proc/sys/vm/overcommit_memory once with exactly
+     * these flags (workers inherit secondary arenas from threads of the
+     * process that forked them). That open is refused with EACCES, which
+     * glibc handles; every other open still kills the worker. */
+    const struct rule refuse_access[] = {
+        {"openat", IF(2, SCMP_CMP_EQ, O_RDONLY | O_CLOEXEC)},
+    };
     scmp_filter_ctx ctx;
     int rc = -1, e;
 
@@ -153,6 +161,9 @@ sandbox_enter(int sock, char *why, size_t whylen)
             goto out;
     for (size_t i = 0; i < sizeof(refuse) / sizeof(refuse[0]); i++)
         if (add(ctx, SCMP_ACT_ERRNO(EPERM), &refuse[i], why, whylen) != 0)
+            goto out;
+    for (size_t i = 0; i < sizeof(refuse_access) / sizeof(refuse_access[0]); i++)
+        if (add(ctx, SCMP_ACT_ERRNO(EACCES), &refuse_access[i], why, whylen) != 0)
             goto out;
     if ((e = seccomp_load(ctx)) != 0) {
         snprintf(why, whylen, "seccomp_load: %s", strerror(-e));
