@@ -76,7 +76,8 @@ tsb_open(struct tsb *t)
     vg_err err;
 
     memset(t, 0, sizeof(*t));
-    snprintf(t->dir, sizeof(t->dir), "sbxdb-XXXXXX");
+    snprintf(t->dir, sizeof(t->dir), "%s/sbxdb-XXXXXX",
+             getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (mkdtemp(t->dir) == NULL)
         return -1;
     EVP_Digest(TSB_HASHED, strlen(TSB_HASHED), md, &mdlen, EVP_md5(), NULL);
