@@ -48,14 +48,14 @@ tsb_sanitized(void)
 }
 
 struct tsb {
-    char dir[64];
+    char dir[200];
     vg_db *db;
 };
 
 static inline int
 tsb_write(const char *dir, const char *name, const char *text)
 {
-    char path[256];
+    char path[300];
     FILE *f;
 
     snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -101,7 +101,7 @@ static inline void
 tsb_close(struct tsb *t)
 {
     const char *names[] = {"sbx.ndb", "sbx.ldb", "sbx.hdb"};
-    char path[256];
+    char path[300];
 
     vg_db_free(t->db);
     t->db = NULL;
