@@ -104,7 +104,7 @@ descriptors(void)
 {
     struct scan_pool *p = mkpool(1, 1, 10000, 0, 0);
     struct scan_reply r;
-    char path[128];
+    char path[300];
     int fd, pfd[2];
 
     T_CHECK(p != NULL);
