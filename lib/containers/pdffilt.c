@@ -7,6 +7,7 @@
  * walking prefixes backwards into a small stack, so each code costs at
  * most 4096 steps and the output is bounded by the sink.
  */
+#include "core/hex.h"
 #include "containers/pdffilt.h"
 
 #include <stdlib.h>
@@ -15,18 +16,6 @@
 #include "containers/inflate.h"
 
 #define FULL(s) ((s)->nomem ? DEC_NOMEM : DEC_FULL)
-
-static int
-hexval(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 int
 pdffilt_ahx(const uint8_t *in, size_t n, struct sink *out)
@@ -37,7 +26,7 @@ pdffilt_ahx(const uint8_t *in, size_t n, struct sink *out)
         int v;
         if (in[i] == '>')
             break;
-        if ((v = hexval(in[i])) < 0)
+        if ((v = hex_digit(in[i])) < 0)
             continue;
         if (hi < 0) {
             hi = v;

@@ -6,6 +6,7 @@
  * or "*" which needs a minimum functionality level of 73 or more; 3 to 5
  * fields; the level filter applies before anything else is checked.
  */
+#include "core/hex.h"
 #include "db/sigread.h"
 
 #include <stdio.h>
@@ -49,31 +50,10 @@ sig_u32(const char *s, uint32_t *v)
     return 0;
 }
 
-static int
-hexd(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int
 sig_hex(const char *s, uint8_t *out, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        int h = hexd(s[2 * i]), l;
-        if (h < 0)
-            return -1; /* also stops at the terminating NUL of a short string */
-        l = hexd(s[2 * i + 1]);
-        if (l < 0)
-            return -1;
-        out[i] = (uint8_t)(h << 4 | l);
-    }
-    return s[2 * n] == '\0' ? 0 : -1;
+    return hex_decode(s, out, n) == 0 && s[2 * n] == '\0' ? 0 : -1;
 }
 
 vg_status

@@ -14,6 +14,7 @@
  * Signatures are compiled once (database build), never on the scan path,
  * so clarity wins over speed here.
  */
+#include "core/hex.h"
 #include "match/pattern.h"
 
 #include <stdio.h>
@@ -75,18 +76,6 @@ static uint32_t
 get_u16(const uint8_t *p)
 {
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8);
-}
-
-static int
-hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 vg_status
@@ -545,7 +534,7 @@ parse_inner_range(struct pp *p, struct buf *b, struct seqinfo *si, int in_alt)
 static int
 byte_token_class(const char *t, uint8_t bits[32])
 {
-    int h = hexval(t[0]), l = hexval(t[1]);
+    int h = hex_digit(t[0]), l = hex_digit(t[1]);
 
     memset(bits, 0, 32);
     for (unsigned v = 0; v < 256; v++) {
@@ -653,7 +642,7 @@ parse_seq(struct pp *p, struct buf *b, struct seqinfo *si, int in_alt)
             return err_set(p->err, VG_EFORMAT, "odd number of hex digits in body signature");
         {
             char c2 = s[p->i + 1];
-            int h = hexval(c), l = hexval(c2);
+            int h = hex_digit(c), l = hex_digit(c2);
 
             if (c != '?' || c2 != '?')
                 si->nonalt = 1;

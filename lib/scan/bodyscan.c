@@ -209,6 +209,27 @@ single_match(struct lscan *ls, uint32_t patidx, uint64_t s, uint64_t e)
         bodyscan_count(ls, g->ref, p->sub, s, 0);
 }
 
+/* Append (s, e) to an arena-backed occurrence array; -1 when out of memory. */
+static int
+occ_push(struct arena *a, struct occ **v, uint32_t *n, uint32_t *cap, uint64_t s, uint64_t e)
+{
+    if (*n == *cap) {
+        uint32_t nc = *cap ? *cap * 2 : 16;
+        struct occ *nv;
+
+        if (nc < *cap || (nv = arena_alloc(a, (size_t)nc * sizeof(*nv))) == NULL)
+            return -1;
+        if (*n)
+            memcpy(nv, *v, (size_t)*n * sizeof(**v));
+        *v = nv;
+        *cap = nc;
+    }
+    (*v)[*n].s = s;
+    (*v)[*n].e = e;
+    (*n)++;
+    return 0;
+}
+
 static void
 mp_add(struct lscan *ls, uint32_t patidx, uint32_t part, uint64_t s, uint64_t e)
 {
@@ -239,21 +260,8 @@ mp_add(struct lscan *ls, uint32_t patidx, uint32_t part, uint64_t s, uint64_t e)
     m = &st->mp[sl->idx];
     if (m->n && m->v[m->n - 1].s == s)
         return;
-    if (m->n == m->cap) {
-        uint32_t cap = m->cap ? m->cap * 2 : 16;
-        struct occ *v;
-        if (cap < m->cap || (v = arena_alloc(&st->arena, (size_t)cap * sizeof(*v))) == NULL) {
-            ls->err = VG_ENOMEM;
-            return;
-        }
-        if (m->n)
-            memcpy(v, m->v, (size_t)m->n * sizeof(*v));
-        m->v = v;
-        m->cap = cap;
-    }
-    m->v[m->n].s = s;
-    m->v[m->n].e = e;
-    m->n++;
+    if (occ_push(&st->arena, &m->v, &m->n, &m->cap, s, e) != 0)
+        ls->err = VG_ENOMEM;
 }
 
 static int
@@ -321,19 +329,8 @@ find_part(struct lscan *ls, const struct img_part *pt, uint64_t from, uint64_t t
         for (uint64_t s = from; s <= to; s++) {
             size_t e;
             if (verify_at(sh->code + pt->code, sh->classes, buf, len, s, &e)) {
-                if (cnt == cap) {
-                    uint32_t nc = cap ? cap * 2 : 16;
-                    struct occ *nv = arena_alloc(&ls->st->arena, (size_t)nc * sizeof(*nv));
-                    if (nv == NULL)
-                        return NULL;
-                    if (cnt)
-                        memcpy(nv, v, (size_t)cnt * sizeof(*v));
-                    v = nv;
-                    cap = nc;
-                }
-                v[cnt].s = s;
-                v[cnt].e = e;
-                cnt++;
+                if (occ_push(&ls->st->arena, &v, &cnt, &cap, s, e) != 0)
+                    return NULL;
             }
         }
         *n = cnt;
@@ -388,19 +385,8 @@ find_part(struct lscan *ls, const struct img_part *pt, uint64_t from, uint64_t t
                     continue;
                 if (!verify_at(sh->code + pt->code, sh->classes, buf, len, s, &e))
                     continue;
-                if (cnt == cap) {
-                    uint32_t nc = cap ? cap * 2 : 16;
-                    struct occ *nv = arena_alloc(&ls->st->arena, (size_t)nc * sizeof(*nv));
-                    if (nv == NULL)
-                        return NULL;
-                    if (cnt)
-                        memcpy(nv, v, (size_t)cnt * sizeof(*v));
-                    v = nv;
-                    cap = nc;
-                }
-                v[cnt].s = s;
-                v[cnt].e = e;
-                cnt++;
+                if (occ_push(&ls->st->arena, &v, &cnt, &cap, s, e) != 0)
+                    return NULL;
                 last = s;
             }
         }

@@ -7,6 +7,7 @@
  * the unpacked database. The legacy signature needs the MD5 of the whole
  * compressed body, which the caller's buffer gives for free.
  */
+#include "core/hex.h"
 #include "update/cvd.h"
 
 #include <stdio.h>
@@ -183,18 +184,8 @@ ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* Lowercase hex only: ClamAV compares the MD5 text case-sensitively. */
-static int
-hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-/* The legacy check: MD5 of the body equals the header's, and the dsig signs it. */
+/* The legacy check: MD5 of the body equals the header's, and the dsig signs it.
+ * Lowercase hex only: ClamAV compares the MD5 text case-sensitively. */
 static vg_status
 verify_legacy(const uint8_t *body, size_t bodylen, const struct rawhdr *r, vg_err *err)
 {
@@ -204,7 +195,7 @@ verify_legacy(const uint8_t *body, size_t bodylen, const struct rawhdr *r, vg_er
     if (strlen(r->md5) != 32)
         return err_set(err, VG_ESIGNATURE, "header MD5 field is not an MD5 (unsigned container?)");
     for (size_t i = 0; i < 16; i++) {
-        int hi = hexval(r->md5[2 * i]), lo = hexval(r->md5[2 * i + 1]);
+        int hi = hex_digit_lower(r->md5[2 * i]), lo = hex_digit_lower(r->md5[2 * i + 1]);
 
         if (hi < 0 || lo < 0)
             return err_set(err, VG_ESIGNATURE, "header MD5 field is not lowercase hexadecimal");

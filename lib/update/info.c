@@ -7,6 +7,7 @@
  * strictly as ClamAV does (three fields, decimal size, 64 hex digits), names
  * as tar member names.
  */
+#include "core/hex.h"
 #include "update/info.h"
 
 #include <stdlib.h>
@@ -16,18 +17,6 @@
 
 #include "core/err.h"
 #include "update/dsig.h"
-
-static int
-hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 static vg_status
 parse_entry(const char *s, size_t n, unsigned lineno, struct info_entry *e, vg_err *err)
@@ -60,7 +49,7 @@ parse_entry(const char *s, size_t n, unsigned lineno, struct info_entry *e, vg_e
     if (hashlen != 64)
         return err_set(err, VG_EFORMAT, ".info:%u: malformed SHA-256", lineno);
     for (size_t i = 0; i < 32; i++) {
-        int hi = hexval((unsigned char)c2[1 + 2 * i]), lo = hexval((unsigned char)c2[2 + 2 * i]);
+        int hi = hex_digit((unsigned char)c2[1 + 2 * i]), lo = hex_digit((unsigned char)c2[2 + 2 * i]);
 
         if (hi < 0 || lo < 0)
             return err_set(err, VG_EFORMAT, ".info:%u: malformed SHA-256", lineno);

@@ -1,6 +1,7 @@
 /*
  * lines.c - split vigil's update documents into lines and fields.
  */
+#include "core/hex.h"
 #include "update/lines.h"
 
 #include <string.h>
@@ -93,23 +94,13 @@ lines_u64(const struct fields *fl, size_t i, uint64_t max, uint64_t *out)
     return 0;
 }
 
-static int
-hexdigit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 int
 lines_hex(const struct fields *fl, size_t i, uint8_t *out, size_t n)
 {
     if (i >= fl->count || fl->n[i] != 2 * n)
         return -1;
     for (size_t k = 0; k < n; k++) {
-        int hi = hexdigit(fl->f[i][2 * k]), lo = hexdigit(fl->f[i][2 * k + 1]);
+        int hi = hex_digit_lower(fl->f[i][2 * k]), lo = hex_digit_lower(fl->f[i][2 * k + 1]);
 
         if (hi < 0 || lo < 0)
             return -1;
