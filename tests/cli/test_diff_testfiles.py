@@ -32,7 +32,6 @@ NOT_YET = {
     "clam-pespin.exe": "PE packed with PESpin: needs an unpacker",
     "clam-petite.exe": "PE packed with Petite: needs an unpacker",
     "clam-upack.exe": "PE packed with Upack: needs an unpacker",
-    "clam-upx.exe": "PE packed with UPX: needs an unpacker",
     "clam-wwpack.exe": "PE packed with WWPack32: needs an unpacker",
     "clam-yc.exe": "PE packed with yC: needs an unpacker",
     "clam-nsis.exe": "NSIS installer: no NSIS reader",
