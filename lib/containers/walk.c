@@ -39,6 +39,7 @@ walk_has_cdb(enum ftype kind)
     case FT_7Z:
     case FT_ARJ:
     case FT_CAB:
+    case FT_CHM:
     case FT_CPIO:
     case FT_TAR:
     case FT_MAIL:
@@ -370,6 +371,9 @@ containers_walk(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftyp
         break;
     case FT_ARJ:
         st = arj_walk(&w);
+        break;
+    case FT_CHM:
+        st = chm_walk(&w);
         break;
     case FT_7Z:
         w.enc_name = "7Zip";

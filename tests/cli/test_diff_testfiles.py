@@ -41,7 +41,6 @@ NOT_YET = {
     "clam_IScab_int.exe": "InstallShield cabinet: no InstallShield reader",
     "clam_ISmsi_ext.exe": "InstallShield MSI payload: no InstallShield reader",
     "clam_ISmsi_int.exe": "InstallShield MSI payload: no InstallShield reader",
-    "clam.chm": "CHM help file: no LZX decoder",
 }
 
 
