@@ -67,6 +67,7 @@ sniff_container(const uint8_t *buf, size_t len, enum ftype type)
     case FT_RTF:
     case FT_SIS:
     case FT_ARJ:
+    case FT_CHM:
         return type;
     case FT_BINARY:
         if ((k = filetype_extra_container(buf, len)) != FT_BINARY)
@@ -122,6 +123,7 @@ sniff_tag(enum ftype kind)
     case FT_RTF: return "RTF";
     case FT_SIS: return "SIS";
     case FT_ARJ: return "ARJ";
+    case FT_CHM: return "CHM";
     default: return "DATA";
     }
 }

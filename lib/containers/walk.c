@@ -23,6 +23,7 @@
 #include "containers/sniff.h"
 #include "core/ckd.h"
 #include "scan/state.h"
+#include "unpack/unpack.h"
 
 /* A member's name is kept to this many bytes in its layer path. */
 #define NAME_MAX_PATH 200
@@ -38,6 +39,7 @@ walk_has_cdb(enum ftype kind)
     case FT_7Z:
     case FT_ARJ:
     case FT_CAB:
+    case FT_CHM:
     case FT_CPIO:
     case FT_TAR:
     case FT_MAIL:
@@ -325,8 +327,14 @@ containers_walk(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftyp
     w.cdb = walk_has_cdb(kind);
     if (walk_done(&w))
         return w.err;
-    if (kind == FT_BINARY)
-        return embedded_walk(sc, buf, len, type, kind, lc);
+    if (kind == FT_BINARY) {
+        /* clamscan: objects found by the type signatures first, then the
+           PE's own parsing (packers, installers) */
+        st = embedded_walk(sc, buf, len, type, kind, lc);
+        if (st == VG_OK && type == FT_PE && !walk_done(&w))
+            st = unpack_pe(sc, buf, len, lc);
+        return st != VG_OK ? st : w.err;
+    }
     switch (kind) {
     case FT_ZIP:
         w.enc_name = "Zip";
@@ -363,6 +371,9 @@ containers_walk(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftyp
         break;
     case FT_ARJ:
         st = arj_walk(&w);
+        break;
+    case FT_CHM:
+        st = chm_walk(&w);
         break;
     case FT_7Z:
         w.enc_name = "7Zip";

@@ -70,7 +70,7 @@ struct member {
                                (clamscan scans the part of a .gz/.bz2/.xz within limits) */
 
 /* Whether clamscan matches .cdb rules on members of this kind of container
- * (ZIP, RAR, 7z, ARJ, CAB, cpio, tar and MIME attachments; not compressed
+ * (ZIP, RAR, 7z, ARJ, CAB, CHM, cpio, tar and MIME attachments; not compressed
  * streams, documents or the small formats). */
 int walk_has_cdb(enum ftype kind);
 
@@ -131,6 +131,7 @@ vg_status tnef_walk(struct walk *w);
 vg_status rtf_walk(struct walk *w);
 vg_status sis_walk(struct walk *w);
 vg_status arj_walk(struct walk *w);
+vg_status chm_walk(struct walk *w);
 
 /* Objects ClamAV's type signatures find inside a layer of type `type`
  * already opened as `kind` (FT_BINARY if none): self-extracting archives,

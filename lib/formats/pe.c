@@ -29,6 +29,8 @@
 
 #include <string.h>
 
+#include "formats/pe.h"
+
 #include "core/rd.h"
 
 #define PE_FILE_HDR 24  /* "PE\0\0" + IMAGE_FILE_HEADER */
@@ -214,4 +216,99 @@ pe_parse(const uint8_t *buf, size_t len, struct exe_info *out)
     out->nrecorded = h.nsections < EXE_MAX_SECTIONS ? h.nsections : EXE_MAX_SECTIONS;
     out->pe64 = h.pe64;
     return 0;
+}
+
+int
+pe_image_parse(const uint8_t *buf, size_t len, struct pe_image *out)
+{
+    struct pehdr h;
+    struct pesect s;
+    uint64_t opt;
+
+    memset(out, 0, sizeof(*out));
+    if (pe_headers(buf, len, &h) != 0 || h.nsections > PE_MAX_SECTIONS)
+        goto fail;
+    (void)rd_u32le(buf, len, 60, &out->e_lfanew);
+    opt = (uint64_t)out->e_lfanew + PE_FILE_HDR;
+    (void)rd_u16le(buf, len, (uint64_t)out->e_lfanew + 4, &out->machine);
+    (void)rd_u16le(buf, len, (uint64_t)out->e_lfanew + 20, &out->opt_size);
+    (void)rd_u16le(buf, len, (uint64_t)out->e_lfanew + 22, &out->characteristics);
+    out->is_dll = (out->characteristics & 0x2000) != 0;
+    out->pe64 = h.pe64;
+    if (!h.pe64)
+        (void)rd_u32le(buf, len, opt + 28, &out->image_base);
+    (void)rd_u32le(buf, len, opt + 56, &out->size_of_image);
+    out->ndirs = 0;
+    {
+        uint32_t nd = 0;
+        (void)rd_u32le(buf, len, opt + (h.pe64 ? 108 : 92), &nd);
+        out->ndirs = nd > 16 ? 16 : nd;
+    }
+    for (uint32_t i = 0; i < out->ndirs; i++) {
+        uint64_t at = opt + (h.pe64 ? PE_OPT64 : PE_OPT32) + 8 * (uint64_t)i;
+        (void)rd_u32le(buf, len, at, &out->dir_rva[i]);
+        (void)rd_u32le(buf, len, at + 4, &out->dir_size[i]);
+    }
+    out->vep = h.vep;
+    out->salign = h.salign;
+    out->falign = h.falign;
+    out->hdr_size = h.hdr_size;
+    out->nsections = h.nsections;
+    out->sect_off = h.sect_off;
+    for (uint32_t i = 0; i < h.nsections; i++) {
+        struct pe_sect *o = &out->sect[i];
+        const uint8_t *p = buf + h.sect_off + (uint64_t)i * PE_SECT_HDR;
+
+        pe_section(buf, len, &h, i, &s);
+        if (s.urva >> 31 || s.uvsz >> 31 || (s.rsz && s.uraw >> 31) || s.ursz >> 31)
+            goto fail;
+        o->rva = s.rva;
+        o->vsz = s.vsz;
+        o->raw = s.raw;
+        o->rsz = s.rsz;
+        o->urva = s.urva;
+        o->uvsz = s.uvsz;
+        o->uraw = s.uraw;
+        o->ursz = s.ursz;
+        o->chr = le32(p + 36);
+        memcpy(o->name, p, 8);
+        o->name[8] = '\0';
+        if (i == 0) {
+            out->min = s.rva;
+            out->max = s.rva + s.rsz;
+        } else {
+            if (s.rva < out->min)
+                out->min = s.rva;
+            if (s.rva + s.rsz > out->max) {
+                out->max = s.rva + s.rsz;
+                out->overlay_start = s.raw + s.rsz;
+            }
+        }
+    }
+    out->overlay_size = (uint32_t)len - out->overlay_start;
+    if (pe_rawaddr(buf, len, &h, h.vep, &out->ep) != 0)
+        goto fail;
+    return 0;
+fail:
+    memset(out, 0, sizeof(*out));
+    return -1;
+}
+
+int
+pe_image_rawaddr(const struct pe_image *pe, uint32_t rva, size_t flen, uint32_t *off)
+{
+    if (rva < pe->hdr_size) {
+        if (rva >= flen)
+            return -1;
+        *off = rva;
+        return 0;
+    }
+    for (uint32_t i = pe->nsections; i-- > 0;) {
+        const struct pe_sect *s = &pe->sect[i];
+        if (s->rsz && s->rva <= rva && s->rsz > rva - s->rva) {
+            *off = rva - s->rva + s->raw;
+            return 0;
+        }
+    }
+    return -1;
 }

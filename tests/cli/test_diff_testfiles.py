@@ -32,7 +32,6 @@ NOT_YET = {
     "clam-pespin.exe": "PE packed with PESpin: needs an unpacker",
     "clam-petite.exe": "PE packed with Petite: needs an unpacker",
     "clam-upack.exe": "PE packed with Upack: needs an unpacker",
-    "clam-upx.exe": "PE packed with UPX: needs an unpacker",
     "clam-wwpack.exe": "PE packed with WWPack32: needs an unpacker",
     "clam-yc.exe": "PE packed with yC: needs an unpacker",
     "clam-nsis.exe": "NSIS installer: no NSIS reader",
@@ -42,7 +41,6 @@ NOT_YET = {
     "clam_IScab_int.exe": "InstallShield cabinet: no InstallShield reader",
     "clam_ISmsi_ext.exe": "InstallShield MSI payload: no InstallShield reader",
     "clam_ISmsi_int.exe": "InstallShield MSI payload: no InstallShield reader",
-    "clam.chm": "CHM help file: no LZX decoder",
 }
 
 
