@@ -18,7 +18,7 @@ No MEW or Upack runs on Linux, so this builds what they write:
     lp=0, pb=0) where ClamAV's unupack finds them, optionally with the
     call filter applied.
 
-Library only (imported by tests/cli/test_unpack_mew_upack.py and
+Library only (imported by tests/cli/test_unpack_mew_upack_pespin.py and
 tests/fuzz/make_unpack_seeds.py). Python 3 standard library only.
 """
 

@@ -1,13 +1,16 @@
-"""test_unpack_mew_upack.py - MEW and Upack packed executables, unpacked
-and scanned as clamscan does: files built by tests/cli/lib/mewpack.py
-(MEW with aPLib streams, MEW with LZMA blocks with and without the call
-filter, Upack 0.39 3-section with two context widths and the call
-filter), differential against clamscan with a body signature only the
-unpacked image holds; broken variants (cut streams, flipped bytes, bad
-stub parameters) where both must agree and nothing may crash; a limit
-that forbids unpacking reported incomplete, never clean; the packed
-files of /usr/share/clamav-testfiles through the whole CLI (name and
-layer path).
+"""test_unpack_mew_upack_pespin.py - MEW, Upack and PESpin packed
+executables, unpacked and scanned as clamscan does: files built by
+tests/cli/lib/mewpack.py (MEW with aPLib streams, MEW with LZMA blocks
+with and without the call filter, Upack 0.39 3-section with three
+context widths and the call filter) and tests/cli/lib/spinpack.py
+(PESpin 1.1 with encrypted, polymorphic-encrypted and compressed
+sections, partly compressed resources), differential against clamscan
+with a body signature only the unpacked image holds; broken variants
+(cut streams, flipped bytes, bad stub parameters, wrong keys, unknown
+opcodes) where both must agree and nothing may crash; limits that
+forbid unpacking reported incomplete, never clean; the packed files of
+/usr/share/clamav-testfiles through the whole CLI (name and layer
+path).
 
 ctest-labels: containers
 """
@@ -22,6 +25,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import mewpack  # noqa: E402
+import spinpack  # noqa: E402
 
 TESTFILES = "/usr/share/clamav-testfiles"
 MARKER = b"VIGIL-UNPACK-MARKER-0123456789"
@@ -117,8 +121,26 @@ def cases(rng):
         f[k] ^= 0xA5
     out.append(("upack-flipped", bytes(f), None))
     out.append(("upack-fewprobs", mewpack.build_upack(img1, count=2), None))
+
+    # PESpin
+    p0 = MARKER[:16] + b"!" + bytes(rng.randrange(256) for _ in range(900)) + MARKER + b"y" * 300
+    p1 = bytes(rng.randrange(256) for _ in range(700)) + MARKER + bytes(50)
+    p2 = b"resources:" + MARKER[:10] + b"---" + bytes(100) + MARKER + b"z" * 200
+    spin = spinpack.build_pespin([p0, p1, p2])
+    out.append(("spin-all", spin, found))
+    out.append(("spin-res", spinpack.build_pespin([p0, p1, p2], packed=[1], res=(2, 10)), found))
+    out.append(("spin-packed-only", spinpack.build_pespin([p1, p0], xor=[], poly=[],
+                                                          packed=[0, 1]), found))
+    f = bytearray(spin)
+    e = f.index(spinpack.EP_SIG) - 4
+    f[e + 0x3217] ^= 1  # the section key no longer matches
+    out.append(("spin-badkey", bytes(f), None))
+    f = bytearray(spin)
+    f[e + 0xE1] ^= 1  # not 0x11fe: not PESpin 1.1
+    out.append(("spin-badmagic", bytes(f), set()))
+    out.append(("spin-cut", spin[:len(spin) - 0x400], None))
     for n in range(5):
-        f = bytearray(rng.choice((base, lz, up)))
+        f = bytearray(rng.choice((base, lz, up, spin)))
         for _ in range(8):
             f[rng.randrange(0x100, len(f))] = rng.randrange(256)
         out.append(("random-%d" % n, bytes(f), None))
@@ -131,7 +153,7 @@ def main():
     if not vigil or not shutil.which("clamscan"):
         print("needs VIGIL and clamscan")
         return 1
-    work = tempfile.mkdtemp(prefix="vgmew-")
+    work = tempfile.mkdtemp(prefix="vgpk2-")
     try:
         rng = random.Random(7)
         db = os.path.join(work, "db")
@@ -156,18 +178,26 @@ def main():
                   (base, sorted(clam[p]), sorted(vig[p])))
             if want[p] is not None:
                 check(vig[p] == want[p], "%s: vigil found %s" % (base, sorted(vig[p])))
-        print("synthetic MEW/Upack: %d files compared" % len(paths))
+        print("synthetic MEW/Upack/PESpin: %d files compared" % len(paths))
 
         # the layer path names the unpacker
-        for name, tag in (("mew-one", "MEW:"), ("upack-5", "Upack:")):
+        for name, tag in (("mew-one", "MEW:"), ("upack-5", "Upack:"), ("spin-all", "PESpin:")):
             obj = vigil_json(vigil, db, os.path.join(work, name + ".exe"))
             check([m["layer"] for m in obj["matches"]] == [tag], "layer path: %r" % obj)
 
         # a limit that forbids unpacking: incomplete, never clean
-        for name in ("mew-one", "upack-5", "mew-lzma"):
+        for name in ("mew-one", "upack-5", "mew-lzma", "spin-all"):
             obj = vigil_json(vigil, db, os.path.join(work, name + ".exe"), "--max-filesize=8K")
             check(obj["status"] == "incomplete" and "MaxFileSize" in obj["incomplete"],
                   "%s max-filesize: %r" % (name, obj))
+        # PESpin: the file fits, its compressed sections would not
+        big = os.path.join(work, "spin-big.exe")
+        with open(big, "wb") as f:
+            f.write(spinpack.build_pespin([MARKER[:16] + bytes(0x60000)], packed=[0]))
+        obj = vigil_json(vigil, db, big, "--max-filesize=128K")
+        check(os.path.getsize(big) < 128 * 1024, "spin-big is small")
+        check(obj["status"] == "incomplete" and "MaxFileSize" in obj["incomplete"],
+              "spin-big max-filesize: %r" % obj)
 
         # the real packed test files, through the whole CLI
         src = os.path.join(shared, "data", "clamav-test", "clamav.hdb")
@@ -176,7 +206,8 @@ def main():
             os.makedirs(hdb)
             shutil.copy(src, hdb)
             for name, layer in (("clam-mew.exe", "MEW:!ZIP:@17004!clam.exe"),
-                                ("clam-upack.exe", "Upack:!ZIP:@16492!clam.exe")):
+                                ("clam-upack.exe", "Upack:!ZIP:@16492!clam.exe"),
+                                ("clam-pespin.exe", "PESpin:!PE:@6112")):
                 obj = vigil_json(vigil, hdb, os.path.join(TESTFILES, name))
                 got = [(m["name"], m["layer"]) for m in obj["matches"]]
                 check(got == [("ClamAV-Test-File.UNOFFICIAL", layer)],

@@ -1,7 +1,7 @@
-"""make_mew_upack_seeds.py - writes the seed corpora of the MEW and Upack
-fuzz targets (tests/fuzz/corpus/fuzz_{aplib,mewlz,upacklz}/) and MEW and
-Upack files for fuzz_unpack, with the test generator
-(tests/cli/lib/mewpack.py). Run it from the repository root; it only
+"""make_mew_upack_pespin_seeds.py - writes the seed corpora of the MEW
+and Upack fuzz targets (tests/fuzz/corpus/fuzz_{aplib,mewlz,upacklz}/)
+and MEW, Upack and PESpin files for fuzz_unpack, with the test
+generators (tests/cli/lib/mewpack.py, spinpack.py). Run it from the repository root; it only
 adds seeds (named seed-*), never touching crash regressions.
 """
 import lzma
@@ -12,6 +12,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "cli", "lib"))
 import mewpack  # noqa: E402
+import spinpack  # noqa: E402
 
 BODY = b"seed VIGIL-UNPACK " + bytes(range(64)) + b"seed VIGIL-UNPACK " * 4
 
@@ -51,6 +52,7 @@ def main():
     put("fuzz_unpack", "mew", mewpack.build_mew([BODY]))
     put("fuzz_unpack", "mew-lzma", mewpack.build_mew([b"loader"], lzma_image=BODY, special=True))
     put("fuzz_unpack", "upack", mewpack.build_upack(BODY))
+    put("fuzz_unpack", "pespin", spinpack.build_pespin([BODY, BODY[::-1]], res=(1, 8)))
 
 
 main()
