@@ -12,7 +12,7 @@
 #include "unpack/pebuild.h"
 #include "unpack/upacklz.h"
 
-enum { V399, V0151477, V0297729 };
+enum { V399, V0151477, V0297729, V11_12 };
 
 static uint32_t
 get32(const uint8_t *p)
@@ -236,26 +236,172 @@ fix_calls(const struct upack_job *j, int64_t from, int64_t alvalue, uint32_t sav
     return 0;
 }
 
+/* Upack 0.39's 2-section layout: the stub keeps, before a table it
+ * walks, the offset of its own data (EBX) and the decoder's tables. */
+static int
+two_399(const struct upack_job *j, int64_t esi, uint32_t count, struct upacklz_job *lz,
+        int64_t *start, int64_t *end, int64_t *save3_at)
+{
+    uint8_t *d = j->buf;
+    int64_t len = j->dsize, edi, save2, ebx;
+    uint32_t ecx, ebx_u, save1, v;
+    int32_t n;
+
+    esi += 4;
+    if (!contained(len, esi + 2, 4))
+        return -1;
+    ecx = get32(d + esi + 2);
+    put32(d + esi + 2, 0);
+    if (ecx == 0)
+        return -1;
+    esi -= (int64_t)(uint32_t)(ecx - 2);
+    if (!contained(len, esi, 12))
+        return -1;
+    ebx_u = (uint32_t)(esi - offs(get32(d + esi), j->base));
+    save2 = edi = offs(get32(d + esi + 4), j->base);
+    esi += 8;
+    n = (int32_t)get32(d + esi);
+    esi += 4;
+    if (n < 0 || ((uint64_t)count + (uint32_t)n) * 4 > 0xffffffffu)
+        return -1;
+    /* (ClamAV computes n * 4 in an int: past 2^31 it fails) */
+    if ((int64_t)n * 4 > 0x7fffffff || !contained(len, esi, (int64_t)n * 4) ||
+        !contained(len, edi, ((int64_t)n + count) * 4))
+        return -1;
+    for (; n--; edi += 4, esi += 4)
+        put32(d + edi, get32(d + esi));
+    if (!contained(len, save2, 8))
+        return -1;
+    ecx = get32(d + save2);
+    save2 += 4;
+    /* the stub adds ebx + 4 ecx times (2^32 times for 0), in 64-bit
+       pointer arithmetic */
+    esi = (int64_t)((uint64_t)save2 + (ecx ? ecx : 0x100000000ull) * ((uint64_t)ebx_u + 4));
+    if (!contained(len, esi, 4))
+        return -1;
+    save1 = get32(d + esi);
+    esi += 4;
+    for (uint32_t i = 0; i < count; i++, edi += 4)
+        put32(d + edi, save1);
+    if (!contained(len, esi + 0x10, 4))
+        return -1;
+    put32(d + esi + 0x10, get32(d + esi + 0x10) + ebx_u);
+    ebx = esi + 0x14;
+    esi = save2;
+    edi = (int64_t)get32(d + esi) - j->base;
+    esi += 4;
+    if (!contained(len, ebx - 4, 12 + 4 * 4) || !contained(len, esi + 0x24, 4) ||
+        !contained(len, esi + 0x40, 4))
+        return -1;
+    lz->in = offs(get32(d + ebx - 4), j->base);
+    *start = edi;
+    *end = offs(get32(d + esi + 0x24), j->base);
+    v = get32(d + ebx);
+    put32(d + ebx, get32(d + ebx + 4));
+    put32(d + ebx + 4, v);
+    lz->ebx = ebx;
+    lz->eax = lz->ecx = 0;
+    *save3_at = esi + 0x40; /* read once decoded */
+    return 0;
+}
+
+/* Upack 1.1/1.2's 2-section layout: the tables at offset 0x148. */
+static int
+two_11(const struct upack_job *j, uint32_t count, struct upacklz_job *lz, int64_t *start,
+       int64_t *end)
+{
+    uint8_t *d = j->buf;
+    int64_t len = j->dsize, edi, ebx;
+
+    if (!contained(len, 0x130, 0x148 + 16 - 0x130))
+        return -1;
+    edi = offs(get32(d + 0x148), j->base);
+    lz->in = (int64_t)get32(d + 0x14c) - j->base;
+    edi += 4;
+    ebx = edi;
+    if (!contained(len, edi, (6 + (int64_t)count) * 4))
+        return -1;
+    put32(d + edi, 0xffffffffu);
+    put32(d + edi + 4, 0);
+    edi += 8;
+    for (int i = 0; i < 4; i++, edi += 4)
+        put32(d + edi, 1);
+    for (uint32_t i = 0; i < count; i++, edi += 4)
+        put32(d + edi, 0x400);
+    *start = offs(get32(d + 0x150), j->base);
+    *end = offs(get32(d + 0x130), j->base);
+    lz->ebx = ebx;
+    lz->eax = lz->ecx = 0;
+    return 0;
+}
+
+/* The 2-section layouts: the stub at the entry point (at esi = vma +
+ * its file offset) gives the original entry point, the probability
+ * count, the context bits and the call marker at fixed offsets. */
+static int
+two(const struct upack_job *j, uint32_t *oep, int64_t *alvalue, int64_t *start, int64_t *end,
+    uint32_t *save3)
+{
+    uint8_t *d = j->buf;
+    const uint8_t *ep = j->ep;
+    int64_t len = j->dsize, esi = (int64_t)j->vma + j->ep_off, save3_at;
+    int v11 = ep[0] == 0xbe && ep[5] == 0xad && ep[6] == 0x8b && ep[7] == 0xf8;
+    uint32_t jmp = v11 ? 0x1a4 : 0x217, cnt_at = v11 ? 0x1b : 0x3a, bits_at = v11 ? 0x41 : 0x5f;
+    uint32_t shift, count;
+    struct upacklz_job lz;
+
+    *alvalue = esi + (v11 ? 0x184 : 0x1c1);
+    if (!contained(len, esi, jmp + 4))
+        return -1;
+    *oep = (uint32_t)(esi + jmp + 4 + (int32_t)get32(d + esi + jmp));
+    shift = 8 - (uint32_t)d[esi + bits_at];
+    if (shift < 2 || shift > 8)
+        return -1;
+    count = (uint32_t)d[esi + cnt_at] * 0x100;
+    lz.shift = shift;
+    save3_at = esi + 0x174;
+    if (v11 ? two_11(j, count, &lz, start, end)
+            : two_399(j, esi, count, &lz, start, end, &save3_at))
+        return -1;
+    if (*start > *end)
+        return -1;
+    lz.edi = *start;
+    lz.end = *end;
+    if (upacklz_decode(d, j->dsize, &lz) != 0)
+        return -1;
+    /* the number of calls to fix is read from the decoded buffer */
+    if (!contained(len, save3_at, 4))
+        return -1;
+    *save3 = get32(d + save3_at);
+    return 0;
+}
+
 int
 upack_unpack(const struct upack_job *j, uint8_t **out, size_t *outlen)
 {
     struct setup s;
     struct pebuild_sect sect;
-    int64_t start = 0, end = 0;
-    uint32_t save3 = 0;
+    int64_t start = 0, end = 0, alvalue;
+    uint32_t save3 = 0, oep;
 
     *out = NULL;
     *outlen = 0;
-    if (!j->three)
+    if (j->three) {
+        if (find_params(j, &s) != 0 || three(j, &s, &start, &end, &save3) != 0)
+            return -1;
+        alvalue = s.alvalue;
+        oep = s.original_ep;
+    } else if (two(j, &oep, &alvalue, &start, &end, &save3) != 0) {
         return -1;
-    if (find_params(j, &s) != 0 || three(j, &s, &start, &end, &save3) != 0)
-        return -1;
-    if (fix_calls(j, start, s.alvalue, save3) != 0)
+    }
+    if (fix_calls(j, start, alvalue, save3) != 0)
         return -1;
     sect.raw = 0;
     sect.rva = j->va;
     sect.rsz = sect.vsz = (uint32_t)(end - start);
-    if (sect.rsz > j->dsize)
+    if (j->three ? sect.rsz > j->dsize : (uint64_t)j->va + sect.rsz > j->dsize)
         return -1;
-    return pebuild_write(j->buf, j->dsize, &sect, 1, j->base, s.original_ep, 0, out, outlen);
+    if (j->three)
+        return pebuild_write(j->buf, j->dsize, &sect, 1, j->base, oep, 0, out, outlen);
+    return pebuild_write(j->buf + j->va, j->dsize - j->va, &sect, 1, j->base, oep, 0, out, outlen);
 }

@@ -12,9 +12,8 @@
  * with one section (lib/unpack/pebuild.c).
  *
  * Supported, as in ClamAV: the 3-section layout of Upack 0.39 and of the
- * two variants ClamAV knows by sample (0151477, 0297729). The 2-section
- * layouts (0.39-2s and 1.1/1.2) are not unpacked yet: such files go on
- * to the next packer.
+ * two variants ClamAV knows by sample (0151477, 0297729), and the
+ * 2-section layouts of 0.39 and 1.1/1.2.
  */
 #ifndef VG_UNPACK_UPACK_H
 #define VG_UNPACK_UPACK_H
@@ -27,7 +26,7 @@ struct upack_job {
     uint32_t dsize;
     int three;          /* the 3-section layout (SizeOfOptionalHeader 0x148) */
     const uint8_t *ep;  /* 168 bytes at the entry point */
-    uint32_t vma;       /* image base + first RVA (3 sections), else see try_upack */
+    uint32_t vma;       /* 3 sections: image base + first RVA; 2: second RVA - its raw offset */
     uint32_t ep_off;    /* the entry point's file offset */
     uint32_t base;      /* image base */
     uint32_t va;        /* first section's RVA */

@@ -2,7 +2,8 @@
 executables, unpacked and scanned as clamscan does: files built by
 tests/cli/lib/mewpack.py (MEW with aPLib streams, MEW with LZMA blocks
 with and without the call filter, Upack 0.39 3-section with three
-context widths and the call filter) and tests/cli/lib/spinpack.py
+context widths and the call filter, Upack 2-section 0.39 and 1.1/1.2)
+and tests/cli/lib/spinpack.py
 (PESpin 1.1 with encrypted, polymorphic-encrypted and compressed
 sections, partly compressed resources), differential against clamscan
 with a body signature only the unpacked image holds; broken variants
@@ -88,6 +89,10 @@ def cases(rng):
     out.append(("upack-8", mewpack.build_upack(img2, shift=8), found))
     out.append(("upack-4", mewpack.build_upack(img1, shift=4), found))
     out.append(("upack-calls", mewpack.build_upack(cimg, calls=[at]), call))
+    out.append(("upack2-11", mewpack.build_upack2(img1, "1.1"), found))
+    out.append(("upack2-039", mewpack.build_upack2(img2, "0.39", shift=8), found))
+    out.append(("upack2-11-calls", mewpack.build_upack2(cimg, "1.1", calls=[at]), call))
+    out.append(("upack2-039-calls", mewpack.build_upack2(cimg, "0.39", calls=[at]), call))
 
     # broken: both scanners must agree, nothing found from the body
     base = mewpack.build_mew([img1])
@@ -121,6 +126,19 @@ def cases(rng):
         f[k] ^= 0xA5
     out.append(("upack-flipped", bytes(f), None))
     out.append(("upack-fewprobs", mewpack.build_upack(img1, count=2), None))
+    u2 = mewpack.build_upack2(img1, "0.39")
+    f = bytearray(u2)
+    k = f.index(b"\x60\xe8\x09\x00\x00\x00")
+    struct.pack_into("<I", f, k + 6, 0)  # the walk's start: ClamAV gives up on 0
+    out.append(("upack2-039-zero", bytes(f), None))
+    f = bytearray(u2)
+    struct.pack_into("<I", f, k + 6, 0x7FFF0000)  # the walk's table outside
+    out.append(("upack2-039-far", bytes(f), None))
+    u11 = mewpack.build_upack2(img1, "1.1")
+    f = bytearray(u11)
+    struct.pack_into("<I", f, 0x148, 0x7FFFFFF0)  # the model outside
+    out.append(("upack2-11-badmodel", bytes(f), None))
+    out.append(("upack2-11-cut", u11[:0x600 + 0x100], None))
 
     # PESpin
     p0 = MARKER[:16] + b"!" + bytes(rng.randrange(256) for _ in range(900)) + MARKER + b"y" * 300
@@ -140,7 +158,7 @@ def cases(rng):
     out.append(("spin-badmagic", bytes(f), set()))
     out.append(("spin-cut", spin[:len(spin) - 0x400], None))
     for n in range(5):
-        f = bytearray(rng.choice((base, lz, up, spin)))
+        f = bytearray(rng.choice((base, lz, up, spin, u2, u11)))
         for _ in range(8):
             f[rng.randrange(0x100, len(f))] = rng.randrange(256)
         out.append(("random-%d" % n, bytes(f), None))

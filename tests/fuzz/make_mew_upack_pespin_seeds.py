@@ -52,6 +52,8 @@ def main():
     put("fuzz_unpack", "mew", mewpack.build_mew([BODY]))
     put("fuzz_unpack", "mew-lzma", mewpack.build_mew([b"loader"], lzma_image=BODY, special=True))
     put("fuzz_unpack", "upack", mewpack.build_upack(BODY))
+    put("fuzz_unpack", "upack2-11", mewpack.build_upack2(BODY, "1.1"))
+    put("fuzz_unpack", "upack2-039", mewpack.build_upack2(BODY, "0.39"))
     put("fuzz_unpack", "pespin", spinpack.build_pespin([BODY, BODY[::-1]], res=(1, 8)))
 
 

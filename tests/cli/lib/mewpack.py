@@ -346,3 +346,86 @@ def _upack_header(sections, ep, image_base, size):
     for k, (name, rva, vs, raw, rs, chr_) in enumerate(sections):
         struct.pack_into("<8sIIIIIIHHI", h, so + 40 * k, name, vs, rva, rs, raw, 0, 0, 0, 0, chr_)
     return h
+
+
+def build_upack2(image, version="1.1", shift=5, image_base=0x400000, calls=(), mark=0x3F):
+    """An Upack 2-section PE (version "1.1": 1.1/1.2, "0.39": 0.39-2s)
+    that unpacks to image at the start of the empty first section. The
+    stub's tables are where ClamAV's unupack reads them: 1.1 keeps them
+    at 0x130 and 0x148 in the header area, 0.39 walks from a table
+    before the entry point to a copied table whose 14th dword starts the
+    state words."""
+    stored, ncalls = _call_filter(image, mark, calls)
+    stream = _lzma_raw(stored, 8 - shift, 0, 0)
+    cnt = upack_count(shift)
+    rva0, hdr = 0x1000, 0x400
+    v0 = _align(max(len(image), 0x1000), 0x1000)
+    rva1 = rva0 + v0
+    base = image_base
+
+    def va(rva):
+        return (base + rva) & 0xFFFFFFFF
+
+    s1 = bytearray(0x200)            # 0x000: 0.39's walk table T
+    e = len(s1)                      # the entry point (stub) at s1 + e
+    s1 += bytes(0x300)
+    st = len(s1)                     # the stream
+    s1 += stream + bytes(16)
+    s2 = _align(len(s1), 0x10)       # 0.39's copied table
+    s1 += bytes(s2 + 27 * 4 - len(s1))
+    s1 += bytes(_align(len(s1), 0x200) - len(s1))
+    w = _align(len(s1), 0x1000)      # the model (virtual)
+    v1 = _align(w + 0x100 + 4 * (cnt * 256 + 27), 0x1000)
+    E = rva1 + e
+    out_end = va(rva0 + len(image))
+    h = bytearray(hdr)
+    h[0:2] = b"MZ"
+    lf = 0x160
+    struct.pack_into("<I", h, 0x3C, lf)
+
+    def put(off, data):
+        s1[off:off + len(data)] = data
+
+    if version == "1.1":
+        put(e, b"\xbe" + struct.pack("<I", va(0x148)) + b"\xad\x8b\xf8")
+        put(e + 0x1B, bytes([cnt]))
+        put(e + 0x41, bytes([8 - shift]))
+        struct.pack_into("<I", s1, e + 0x174, ncalls)
+        put(e + 0x184, bytes([mark]))
+        struct.pack_into("<i", s1, e + 0x1A4, 0x1000 - (E + 0x1A8))
+        struct.pack_into("<I", h, 0x130, out_end)
+        struct.pack_into("<III", h, 0x148, va(rva1 + w - 4), va(rva1 + st + 1), va(rva0))
+    else:
+        t = 0x100
+        put(e, b"\x60\xe8\x09\x00\x00\x00")
+        struct.pack_into("<I", s1, e + 6, (E + 6) - (rva1 + t))
+        put(e + 0x3A, bytes([cnt]))
+        put(e + 0x5F, bytes([8 - shift]))
+        put(e + 0x1C1, bytes([mark]))
+        struct.pack_into("<i", s1, e + 0x217, 0x1000 - (E + 0x21B))
+        # T: its own VA (EBX = 0), the copy's VA, 27 dwords to copy
+        tbl = [0] * 27
+        tbl[0] = 14                      # steps of the walk (4 bytes each)
+        tbl[1] = va(rva0)                # output start
+        tbl[11] = out_end                # output end
+        tbl[15] = 0x400                  # the probabilities' start value
+        tbl[18] = ncalls                 # calls to fix
+        tbl[20] = va(rva1 + st + 1)      # the stream
+        tbl[21], tbl[22] = 0, 0xFFFFFFFF  # low, range (swapped by the stub)
+        tbl[23:27] = [1, 1, 1, 1]        # the last distances
+        # (the probabilities follow the 27 copied dwords)
+        put(t, struct.pack("<III", va(rva1 + t), va(rva1 + s2), 27) +
+            struct.pack("<27I", *tbl))
+    secs = [(b".Upack", rva0, v0, 0, 0, 0xE0000080),
+            (b".ByDwing", rva1, v1, hdr, len(s1), 0xE0000060)]
+    end = max(rva + vs for _, rva, vs, _, _, _ in secs)
+    struct.pack_into("<4sHHIIIHH", h, lf, b"PE\0\0", 0x14C, 2, 0, 0, 0, 0xE0, 0x10F)
+    struct.pack_into("<HBBIIIIIIIIIHHHHHHIIIIHHIIIIII", h, lf + 0x18,
+                     0x10B, 0, 0, 0, 0, 0, E, 0x1000, 0x1000, base,
+                     0x1000, 0x200, 4, 0, 0, 0, 4, 0, 0,
+                     _align(end, 0x1000), hdr, 0, 2, 0,
+                     0x100000, 0x1000, 0x100000, 0x1000, 0, 16)
+    so = lf + 0x18 + 0xE0
+    for k, (name, rva, vs, raw, rs, chr_) in enumerate(secs):
+        struct.pack_into("<8sIIIIIIHHI", h, so + 40 * k, name, vs, rva, rs, raw, 0, 0, 0, 0, chr_)
+    return bytes(h) + bytes(s1)
