@@ -102,7 +102,7 @@ out_scan(struct pectx *c, const char *tag, const uint8_t *p, size_t n)
 /* Scan a rebuilt image an unpacker allocated (r: its return, 0 built,
  * -2 out of memory, else failed) and free it. */
 static int
-out_rebuilt(struct pectx *c, const char *tag, int r, uint8_t *img, size_t n, vg_status *st)
+scan_rebuilt(struct pectx *c, const char *tag, int r, uint8_t *img, size_t n, vg_status *st)
 {
     if (r == -2) {
         *st = VG_ENOMEM;
@@ -116,7 +116,7 @@ out_rebuilt(struct pectx *c, const char *tag, int r, uint8_t *img, size_t n, vg_
 }
 
 static uint32_t
-rd32(const uint8_t *p)
+u32le(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
@@ -138,13 +138,13 @@ try_mew(struct pectx *c, vg_status *st)
 
     if (c->epsize < 16 || c->ep[0] != 0xe9)
         return NEXT;
-    fileoffset = pe->vep + rd32(c->ep + 1) + 5;
+    fileoffset = pe->vep + u32le(c->ep + 1) + 5;
     if (fileoffset != 0x154 && fileoffset != 0x158)
         return NEXT;
     if (fileoffset > c->len || c->len - fileoffset < 0xb0)
         return NEXT;
     tb = c->buf + fileoffset;
-    offdiff = rd32(tb + 1) - pe->image_base;
+    offdiff = u32le(tb + 1) - pe->image_base;
     if (offdiff <= s1->rva || offdiff >= s1->rva + s1->raw - 4)
         return NEXT; /* ESI is not in the MEW section */
     offdiff -= s1->rva;
@@ -162,12 +162,12 @@ try_mew(struct pectx *c, vg_status *st)
         return STOP;
     if (tb[0x7b] == 0xe8) {
         /* call to the LZMA routine: it must lie in section 1 */
-        uint64_t at = (uint64_t)(uint32_t)(rd32(tb + 0x7c) + fileoffset + 0x80);
+        uint64_t at = (uint64_t)(uint32_t)(u32le(tb + 0x7c) + fileoffset + 0x80);
         const struct pe_sect *t = &pe->sect[1];
 
         if (t->vsz < 4 || at < t->rva || at + 4 > (uint64_t)t->rva + t->vsz)
             return NEXT;
-        lz = rd32(tb + 0x7c) - (pe->sect[0].rva - fileoffset - 0x80);
+        lz = u32le(tb + 0x7c) - (pe->sect[0].rva - fileoffset - 0x80);
     }
     if (out_alloc(&s, (size_t)ssize + dsize) != 0)
         return (*st = VG_ENOMEM), STOP;
@@ -181,7 +181,7 @@ try_mew(struct pectx *c, vg_status *st)
     job.uselzma = lz;
     r = mew_unpack(&job, &img, &n);
     sink_free(&s);
-    return out_rebuilt(c, "MEW", r, img, n, st);
+    return scan_rebuilt(c, "MEW", r, img, n, st);
 }
 
 /* Upack: the 3-section layout (SizeOfOptionalHeader 0x148, "mov esi;
@@ -192,7 +192,7 @@ try_upack(struct pectx *c, vg_status *st)
     const struct pe_image *pe = c->pe;
     const uint8_t *ep = c->ep;
     int three = pe->opt_size == 0x148;
-    uint32_t esi = rd32(ep + 1) - pe->image_base, ssize, dsize, off, vma;
+    uint32_t esi = u32le(ep + 1) - pe->image_base, ssize, dsize, off, vma;
     const struct pe_sect *s0, *s1, *s2;
     struct upack_job job;
     struct sink s;
@@ -208,7 +208,7 @@ try_upack(struct pectx *c, vg_status *st)
             !((ep[5] == 0xad && ep[6] == 0x50) || (ep[5] == 0xff && ep[6] == 0x36)))
             return NEXT;
     } else if (!three && pe->nsections == 2) {
-        if (!(ep[0] == 0x60 && ep[1] == 0xe8 && rd32(ep + 2) == 9) &&
+        if (!(ep[0] == 0x60 && ep[1] == 0xe8 && u32le(ep + 2) == 9) &&
             !(ep[0] == 0xbe && esi < pe->min && esi > 0 && ep[5] == 0xad && ep[6] == 0x8b &&
               ep[7] == 0xf8))
             return NEXT;
@@ -256,7 +256,7 @@ try_upack(struct pectx *c, vg_status *st)
     job.va = s0->rva;
     r = upack_unpack(&job, &img, &n);
     sink_free(&s);
-    return out_rebuilt(c, "Upack", r, img, n, st);
+    return scan_rebuilt(c, "Upack", r, img, n, st);
 }
 
 /* PESpin 1.1: the entry point in the last section, far enough from its
@@ -301,7 +301,7 @@ try_pespin(struct pectx *c, vg_status *st)
         *st = walk_limit(&w, VG_LIMIT_FILESIZE);
         return *st == VG_OK ? NEXT : STOP;
     }
-    return out_rebuilt(c, "PESpin", r, img, n, st);
+    return scan_rebuilt(c, "PESpin", r, img, n, st);
 }
 
 /* UPX: sections fi (UPX0, empty) and fi + 1 (UPX1, compressed). */

@@ -204,7 +204,7 @@ def main():
             check([m["layer"] for m in obj["matches"]] == [tag], "layer path: %r" % obj)
 
         # a limit that forbids unpacking: incomplete, never clean
-        for name in ("mew-one", "upack-5", "mew-lzma", "spin-all"):
+        for name in ("mew-one", "upack-5", "mew-lzma", "upack2-11"):
             obj = vigil_json(vigil, db, os.path.join(work, name + ".exe"), "--max-filesize=8K")
             check(obj["status"] == "incomplete" and "MaxFileSize" in obj["incomplete"],
                   "%s max-filesize: %r" % (name, obj))
