@@ -267,7 +267,7 @@ static int
 try_pespin(struct pectx *c, vg_status *st)
 {
     const struct pe_image *pe = c->pe;
-    const struct pe_sect *last = &pe->sect[pe->nsections - 1];
+    const struct pe_sect *last;
     static const uint8_t sig[10] = {0xe8, 0, 0, 0, 0, 0x8b, 0x1c, 0x24, 0x83, 0xc3};
     struct pespin_job job;
     struct sink s;
@@ -277,7 +277,10 @@ try_pespin(struct pectx *c, vg_status *st)
 
     if (c->epsize < 200)
         return STOP;
-    if (pe->nsections < 2 || pe->vep < last->rva || 0x3217 - 4 > last->rva + last->rsz ||
+    if (pe->nsections < 2)
+        return NEXT;
+    last = &pe->sect[pe->nsections - 1];
+    if (pe->vep < last->rva || 0x3217 - 4 > last->rva + last->rsz ||
         pe->vep >= last->rva + last->rsz - 0x3217 - 4 || memcmp(c->ep + 4, sig, sizeof(sig)) != 0)
         return NEXT;
     if (over_limits(c, c->len, st))
