@@ -223,8 +223,8 @@ def main():
             hdb = os.path.join(work, "hdb")
             os.makedirs(hdb)
             shutil.copy(src, hdb)
-            for name, layer in (("clam-mew.exe", "MEW:!ZIP:@17004!clam.exe"),
-                                ("clam-upack.exe", "Upack:!ZIP:@16492!clam.exe"),
+            for name, layer in (("clam-mew.exe", "MEW:!ZIP:clam.exe"),
+                                ("clam-upack.exe", "Upack:!ZIP:clam.exe"),
                                 ("clam-pespin.exe", "PESpin:!PE:@6112")):
                 obj = vigil_json(vigil, hdb, os.path.join(TESTFILES, name))
                 got = [(m["name"], m["layer"]) for m in obj["matches"]]

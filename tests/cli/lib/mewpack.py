@@ -75,15 +75,17 @@ def aplib(data, window=0x10000, literal_only=False):
     while i < len(data):
         best_len, best_d = 0, 0
         if not literal_only and i + 2 <= len(data):
-            for j in reversed(index.get(data[i:i + 3], [])):
+            for n, j in enumerate(reversed(index.get(data[i:i + 3], []))):
                 d = i - j
-                if d > window:
+                if d > window or n >= 32:
                     break
                 k = 0
                 while i + k < len(data) and data[j + k] == data[i + k] and k < 0x4000:
                     k += 1
                 if k > best_len:
                     best_len, best_d = k, d
+                if k >= 0x4000:
+                    break
         step = 1
         adj = (best_d >= 0x7D00) + (best_d >= 0x500) + 2 * (best_d <= 0x7F)
         if best_len >= 2 and best_d == last and lostbit:
