@@ -146,8 +146,10 @@ embedded_walk(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftype 
             continue;
         switch (e[i].type) {
         case FT_ZIPSFX:
+            /* clamscan's members of a ZIP SFX have a ZIP container
+               (Container:CL_TYPE_ZIP, .cdb's CL_TYPE_ZIP) */
             if (!zip_done)
-                st = open_at(sc, buf, len, 0, type, FT_ZIP, lc);
+                st = open_at(sc, buf, len, 0, FT_ZIP, FT_ZIP, lc);
             zip_done = 1;
             break;
         case FT_CABSFX:
