@@ -20,7 +20,9 @@
  * version, decimal size; each string within 2048 bytes) and the data.
  * As in clamscan:
  *   - the walk ends at the first entry that does not parse or whose size
- *     does not fit in what is left of the overlay;
+ *     does not fit in what is left of the overlay, strictly: an entry
+ *     that ends at the end of the overlay is not taken (so the last file
+ *     of a setup never is);
  *   - every entry's name and size are matched against .cdb rules;
  *   - the first "data1.hdr" and each new "data<N>.cab" (N 1..65535) are
  *     kept aside (clamscan's duplicate check compares N with the index in
