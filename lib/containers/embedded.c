@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "containers/ishield.h"
 #include "containers/sniff.h"
 #include "formats/exe.h"
 
@@ -105,7 +106,7 @@ worth_searching(const uint8_t *buf, size_t len)
         size_t n;
     } magic[] = {{"PK\x03\x04", 4}, {"Rar!\x1a\x07", 6}, {"MSCF\0\0\0\0", 8},
                  {"7z\xbc\xaf\x27\x1c", 6}, {"%PDF-", 5}, {"%pdf-", 5}, {"MZ", 2},
-                 {"\x60\xea", 2}};
+                 {"\x60\xea", 2}, {"InstallShield", 14}};
 
     for (size_t i = 0; i < sizeof(magic) / sizeof(magic[0]); i++) {
         /* memchr for the first byte: fast on any data, zeros included */
@@ -175,6 +176,10 @@ embedded_walk(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftype 
         case FT_PE:
             if (off > 0)
                 st = embedded_pe(sc, buf, len, off, type, lc);
+            break;
+        case FT_ISHIELD_MSI:
+            if (type == FT_PE && off > 0)
+                st = ishield_msi_scan(sc, buf, len, off, lc);
             break;
         default:
             break;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "containers/ishield.h"
 #include "containers/sink.h"
 #include "containers/walk.h"
 #include "formats/pe.h"
@@ -362,6 +363,7 @@ unpack_pe(struct vg_scanner *sc, const uint8_t *buf, size_t len, const struct la
 {
     struct pectx *c;
     vg_status st = VG_OK;
+    int stop = 0;
 
     if ((c = calloc(1, sizeof(*c))) == NULL)
         return VG_ENOMEM;
@@ -377,6 +379,11 @@ unpack_pe(struct vg_scanner *sc, const uint8_t *buf, size_t len, const struct la
         goto out;
     c->epsize = len - c->pe->ep < EPBUF ? len - c->pe->ep : EPBUF;
     memcpy(c->ep, buf + c->pe->ep, c->epsize);
+    /* InstallShield files in the overlay come before the packers */
+    if (c->pe->overlay_start && (int32_t)c->pe->overlay_size > 0 &&
+        ((st = ishield_overlay_scan(sc, buf, len, c->pe->overlay_start, c->pe->overlay_size, lc,
+                                    &stop)) != VG_OK || stop))
+        goto out;
     find_empty(c);
 
     if (c->found && try_mew(c, &st) == STOP)
