@@ -7,7 +7,8 @@
  * unknown opcode fails the whole file, a backward jump past the start of
  * the 0x30-byte window ends that byte's run, and every position is
  * checked against the file size with ClamAV's "<= size" bound (so one
- * byte past the end may be read and written: f holds a spare byte).
+ * byte past the end may be read and written: f holds a spare byte), and
+ * 10^8 jumps in one run end it as a failed unpack.
  * Positions are 32-bit, as ClamAV's pointer differences are truncated.
  */
 #include "unpack/yc.h"
@@ -76,7 +77,7 @@ emulate(uint8_t *f, uint32_t lim, uint32_t dec, uint32_t code, uint32_t n, uint3
                 j++;
                 CHECK(dec + j);
                 if (!jumps)
-                    return YC_BOUNDS;
+                    return YC_FAIL; /* (ClamAV's "virus" result without a name) */
                 jumps--;
                 j += (uint32_t)(int32_t)(int8_t)f[(uint32_t)(dec + j)];
                 break;

@@ -25,8 +25,8 @@ enum { YC_OK = 0, YC_FAIL = 1, YC_BOUNDS = 2 };
  * entry point says (the first decryptor's length, the variant's shift).
  * YC_OK with *outlen the unpacked file's length (the yC section's raw
  * data cut off); YC_FAIL when the decryptor holds an instruction it does
- * not know or the header cannot be fixed; YC_BOUNDS when the decryptor
- * runs outside the file or loops (clamscan then reports
+ * not know, loops (10^8 jumps) or the header cannot be fixed; YC_BOUNDS
+ * when the decryptor runs outside the file (clamscan then reports
  * Heuristics.BoundsCheck). Pure. */
 int yc_decrypt(uint8_t *f, uint32_t fsize, const struct pe_image *pe, uint32_t ecx,
                int16_t offset, uint32_t *outlen);
