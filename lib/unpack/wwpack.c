@@ -184,23 +184,17 @@ block(uint8_t *exe, uint32_t exesz, int64_t at, uint32_t szd)
         saved = v; /* 0, 1 or 2: the length class */
         v = bits(&b, 3);
         if (v < 6) {
+            /* widths 5, 6, 7, 8-9, 10-11 (one more bit says which), 12 */
             uint32_t w = v;
 
-            switch (v) {
-            case 4:
-                w++;
-                /* fall through */
-            case 3:
-                w += bit(&b);
-                /* fall through */
-            case 0:
-            case 1:
-            case 2:
-                w += 5;
-                break;
-            default: /* 5 */
+            if (v == 5) {
                 w = 12;
-                break;
+            } else {
+                if (v == 4)
+                    w++;
+                if (v >= 3)
+                    w += bit(&b);
+                w += 5;
             }
             v = bits(&b, w) + (1u << w) - 31;
         } else if (v == 6) {
