@@ -9,6 +9,9 @@
  *     with data: UPX, FSG or MEW made it;
  *   - UPX: the empty section's and the next one's virtual sizes bound
  *     the output; a size that does not fit ends the PE scan.
+ *   - fewer than 200 bytes at the entry point end the PE scan; then
+ *     Petite, PESpin, yC, WWPack32 and ASPack, each by its stub at the
+ *     entry point (petite.c, yc.c, wwpack.c, aspack.c).
  * A limit that forbids unpacking (the output would pass max_filesize or
  * the scan size left) is recorded, so the file is reported incomplete.
  */
