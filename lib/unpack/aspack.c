@@ -35,12 +35,13 @@ struct ver_offsets {
     uint32_t mult;    /* the 58 distance-class widths */
     uint32_t comp;    /* the length and distance tables */
     uint32_t wrkbuf;  /* the byte that marks a transformed call/jump */
+    uint32_t oep;     /* the original entry point */
 };
 
 static const struct ver_offsets offsets[] = {
-    [ASPACK_212] = {0x57c, 0x70e, 0x6d6, 0x148},
-    [ASPACK_OTHER] = {0x5d8, 0x76a, 0x732, 0x13a},
-    [ASPACK_242] = {0x5e4, 0x776, 0x73e, 0x148},
+    [ASPACK_212] = {0x57c, 0x70e, 0x6d6, 0x148, 0x39b},
+    [ASPACK_OTHER] = {0x5d8, 0x76a, 0x732, 0x13a, 0x401},
+    [ASPACK_242] = {0x5e4, 0x776, 0x73e, 0x148, 0x40d},
 };
 
 /* the stub's "push imm32; ret" at these EP offsets names the version */
@@ -414,7 +415,7 @@ aspack_unpack(uint8_t *image, uint32_t size, const struct pe_image *pe, enum asp
         return ASPACK_FAIL;
     /* the stub's tables, mark byte and entry point must be in the image */
     if (!inside(size, (uint64_t)ep + o->comp, STUFF_LEN) || !inside(size, (uint64_t)ep + o->wrkbuf, 1) ||
-        !inside(size, (uint64_t)ep + 0x39b, 4))
+        !inside(size, (uint64_t)ep + o->oep, 4))
         return ASPACK_FAIL;
     if ((s = calloc(1, sizeof(*s))) == NULL)
         return ASPACK_NOMEM;
@@ -472,7 +473,7 @@ aspack_unpack(uint8_t *image, uint32_t size, const struct pe_image *pe, enum asp
         rs[k].raw = pe->sect[k].rva;
         rs[k].rsz = pe->sect[k].vsz;
     }
-    r = rebuild_pe(image, size, rs, nsect, pe->image_base, get32(image + ep + 0x39b), 0, 0, out,
+    r = rebuild_pe(image, size, rs, nsect, pe->image_base, get32(image + ep + o->oep), 0, 0, out,
                    outlen);
     if (r == REBUILD_NOMEM)
         return ASPACK_NOMEM;

@@ -131,6 +131,9 @@ def cases(rng):
     # ASPack 2.12: two blocks, a transformed call in the first
     asp = pm.build_aspack([(0x1000, program(rng, calls=True)), (0x3000, body[::-1])], oep=OEP)
     out.append(("as", asp, hit))
+    for ver in (pm.ASPACK_OTHER, pm.ASPACK_242):
+        out.append(("as-" + ver, pm.build_aspack([(0x1000, body), (0x3000, body[::-1])], oep=OEP,
+                                                 version=ver), hit))
     out.append(("as-trunc", cut(asp, 0x1000), None))
     out.append(("as-corrupt", flip(asp, 0x400 + 0x20), None))
     out.append(("as-badtable", pm.build_aspack([(0x1000, body)], oep=OEP,

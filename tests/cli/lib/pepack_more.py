@@ -544,24 +544,33 @@ def aspack_compress(data, literal_only=False):
     return bytes(w.out)
 
 
-ASPACK_212 = "2.12"
-_ASPACK_OFF = {ASPACK_212: dict(push=0x3B9, blocks=0x57C, mult=0x70E, comp=0x6D6, mark=0x148)}
+ASPACK_212, ASPACK_OTHER, ASPACK_242 = "2.12", "2.2x", "2.42"
+# where the stub keeps what clamscan reads, from the entry point - 1
+_ASPACK_OFF = {
+    ASPACK_212: dict(push=0x3B9, blocks=0x57C, mult=0x70E, comp=0x6D6, mark=0x148, oep=0x39B,
+                     entry=8),
+    ASPACK_OTHER: dict(push=0x41F, blocks=0x5D8, mult=0x76A, comp=0x732, mark=0x13A, oep=0x401,
+                       entry=12),
+    ASPACK_242: dict(push=0x42B, blocks=0x5E4, mult=0x776, comp=0x73E, mark=0x148, oep=0x40D,
+                     entry=12),
+}
 
 
-def build_aspack(blocks, oep=0x1010, mark=0x42, table=None):
-    """An ASPack 2.12-packed PE: blocks = [(rva, plain)] (in .text at
+def build_aspack(blocks, oep=0x1010, mark=0x42, table=None, version=ASPACK_212):
+    """An ASPack-packed PE (stub of version 2.12, 2.2x or 2.42; the later
+    ones keep 12-byte block entries): blocks = [(rva, plain)] (in .text at
     0x1000 or .data at 0x3000, 0x2000 bytes each), each compressed in
     place and decompressed to len(plain) bytes; the .aspack section with
     the stub's tables, then an empty .adata. The first block's "e8 <mark>"
     calls are stored as ASPack transforms them."""
-    o = _ASPACK_OFF[ASPACK_212]
+    o = _ASPACK_OFF[version]
     img = {0x1000: bytearray(0x2000), 0x3000: bytearray(0x2000)}
     arva = 0x5000
     ep = arva  # clamscan's "ep" is the entry point - 1
     stub = bytearray(0x800)
     stub[1:9] = bytes.fromhex("60e803000000e9eb")
     stub[1 + o["push"]:1 + o["push"] + 6] = bytes.fromhex("6800000000c3")
-    struct.pack_into("<I", stub, 0x39B, oep)
+    struct.pack_into("<I", stub, o["oep"], oep)
     stub[o["mult"]:o["mult"] + 58] = ASPACK_WIDTHS
     stub[o["mark"]] = mark
     ent = b""
@@ -585,8 +594,8 @@ def build_aspack(blocks, oep=0x1010, mark=0x42, table=None):
         for s, buf in img.items():
             if s <= rva < s + len(buf):
                 buf[rva - s:rva - s + len(comp)] = comp
-        ent += struct.pack("<II", rva, len(plain))
-    ent += bytes(8)
+        ent += struct.pack("<II", rva, len(plain)) + bytes(o["entry"] - 8)
+    ent += bytes(o["entry"])
     if table is not None:
         ent = table
     stub[o["blocks"]:o["blocks"] + len(ent)] = ent
