@@ -28,7 +28,10 @@
  * zeros), and self-extractors put their archive right after a small stub. */
 #define MAX_EMBEDDED_SCAN (16u << 20)
 
-/* Walk buf[off..len) as a container of kind, one level deeper. */
+/* Walk buf[off..len) as a container of kind, one level deeper. Its
+ * members see kind as their container (Container:, .cdb), not the layer's
+ * type: clamscan sets the archive's type (cli_set_container) before
+ * opening an object found at an offset, so a ZIP inside a PE is a ZIP. */
 static vg_status
 open_at(struct vg_scanner *sc, const uint8_t *buf, size_t len, size_t off, enum ftype type,
         enum ftype kind, const struct layer_ctx *lc)
@@ -36,7 +39,8 @@ open_at(struct vg_scanner *sc, const uint8_t *buf, size_t len, size_t off, enum 
     struct walk w;
     vg_status st;
 
-    walk_start(&w, sc, lc, buf + off, len - off, type, sniff_tag(kind));
+    (void)type;
+    walk_start(&w, sc, lc, buf + off, len - off, kind, sniff_tag(kind));
     w.cdb = walk_has_cdb(kind);
     if (walk_done(&w))
         return w.err;

@@ -27,10 +27,6 @@ import compare  # noqa: E402
 TESTFILES = "/usr/share/clamav-testfiles"
 
 NOT_YET = {
-    "clam-aspack.exe": "PE packed with ASPack: needs an unpacker",
-    "clam-petite.exe": "PE packed with Petite: needs an unpacker",
-    "clam-wwpack.exe": "PE packed with WWPack32: needs an unpacker",
-    "clam-yc.exe": "PE packed with yC: needs an unpacker",
     "clam-nsis.exe": "NSIS installer: no NSIS reader",
     "clam.ea05.exe": "AutoIt EA05 script: no AutoIt reader",
     "clam.ea06.exe": "AutoIt EA06 script: no AutoIt reader",
