@@ -33,13 +33,12 @@
  * type: clamscan sets the archive's type (cli_set_container) before
  * opening an object found at an offset, so a ZIP inside a PE is a ZIP. */
 static vg_status
-open_at(struct vg_scanner *sc, const uint8_t *buf, size_t len, size_t off, enum ftype type,
-        enum ftype kind, const struct layer_ctx *lc)
+open_at(struct vg_scanner *sc, const uint8_t *buf, size_t len, size_t off, enum ftype kind,
+        const struct layer_ctx *lc)
 {
     struct walk w;
     vg_status st;
 
-    (void)type;
     walk_start(&w, sc, lc, buf + off, len - off, kind, sniff_tag(kind));
     w.cdb = walk_has_cdb(kind);
     if (walk_done(&w))
@@ -154,28 +153,28 @@ embedded_walk(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftype 
             /* clamscan's members of a ZIP SFX have a ZIP container
                (Container:CL_TYPE_ZIP, .cdb's CL_TYPE_ZIP) */
             if (!zip_done)
-                st = open_at(sc, buf, len, 0, FT_ZIP, FT_ZIP, lc);
+                st = open_at(sc, buf, len, 0, FT_ZIP, lc);
             zip_done = 1;
             break;
         case FT_CABSFX:
             if (kind != FT_CAB)
-                st = open_at(sc, buf, len, off, type, FT_CAB, lc);
+                st = open_at(sc, buf, len, off, FT_CAB, lc);
             break;
         case FT_RARSFX:
             if (kind != FT_RAR)
-                st = open_at(sc, buf, len, off, type, FT_RAR, lc);
+                st = open_at(sc, buf, len, off, FT_RAR, lc);
             break;
         case FT_7ZSFX:
             if (kind != FT_7Z)
-                st = open_at(sc, buf, len, off, type, FT_7Z, lc);
+                st = open_at(sc, buf, len, off, FT_7Z, lc);
             break;
         case FT_ARJSFX:
             if (kind != FT_ARJ)
-                st = open_at(sc, buf, len, off, type, FT_ARJ, lc);
+                st = open_at(sc, buf, len, off, FT_ARJ, lc);
             break;
         case FT_PDF:
             if (kind != FT_PDF && off > 0)
-                st = open_at(sc, buf, len, off, type, FT_PDF, lc);
+                st = open_at(sc, buf, len, off, FT_PDF, lc);
             break;
         case FT_PE:
             if (off > 0)

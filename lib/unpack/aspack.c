@@ -473,8 +473,8 @@ aspack_unpack(uint8_t *image, uint32_t size, const struct pe_image *pe, enum asp
         rs[k].raw = pe->sect[k].rva;
         rs[k].rsz = pe->sect[k].vsz;
     }
-    r = rebuild_pe(image, size, rs, nsect, pe->image_base, get32(image + ep + o->oep), 0, 0, out,
-                   outlen);
+    r = rebuild_pe(image, size, rs, nsect, pe->image_base, get32(image + ep + o->oep), 0, 0, 0,
+                   out, outlen);
     if (r == REBUILD_NOMEM)
         return ASPACK_NOMEM;
     return r == REBUILD_OK ? ASPACK_OK : ASPACK_RAW;

@@ -11,7 +11,7 @@
 
 #include "unpack/aplib.h"
 #include "unpack/mewlz.h"
-#include "unpack/pebuild.h"
+#include "unpack/rebuild.h"
 
 #define MAX_SECTIONS 96u
 
@@ -37,7 +37,7 @@ align_up(uint32_t o, uint32_t a)
 int
 mew_unpack(const struct mew_job *job, uint8_t **out, size_t *outlen)
 {
-    struct pebuild_sect sect[MAX_SECTIONS + 1];
+    struct rebuild_sect sect[MAX_SECTIONS + 1];
     uint8_t *buf = job->buf;
     uint32_t vma = job->base + job->vadd, size_sum = job->ssize + job->dsize;
     uint32_t ep, t, lesi, ledi, loc_ss, loc_ds, n = 0;
@@ -101,6 +101,6 @@ mew_unpack(const struct mew_job *job, uint8_t **out, size_t *outlen)
         sect[0].rva = job->vadd;
         sect[0].rsz = sect[0].vsz = job->dsize;
     }
-    r = pebuild_write(buf, size_sum, sect, n, job->base, ep - job->base, 0x1000, out, outlen);
+    r = rebuild_pe(buf, size_sum, sect, n, job->base, ep - job->base, 0, 0, 0x1000, out, outlen);
     return r == -2 ? -2 : r;
 }

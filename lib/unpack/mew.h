@@ -14,7 +14,7 @@
  * mew_unpack follows ClamAV 1.4's unmew11: everything happens in one
  * buffer of dsize + ssize bytes (the empty section's virtual size, then
  * the MEW section's raw data), and the result is rebuilt as a PE
- * (lib/unpack/pebuild.c) with one section per stream (aPLib) or one
+ * (lib/unpack/rebuild.c) with one section per stream (aPLib) or one
  * section of dsize bytes (LZMA).
  */
 #ifndef VG_UNPACK_MEW_H

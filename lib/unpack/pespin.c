@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "unpack/aplib.h"
-#include "unpack/pebuild.h"
+#include "unpack/rebuild.h"
 
 #define MAX_ALLOC (1024u * 1024u * 1024u)
 
@@ -340,7 +340,7 @@ grow(const struct pespin_job *j, uint64_t e, uint8_t **sects, uint8_t *own)
 int
 pespin_unpack(const struct pespin_job *j, uint8_t **out, size_t *outlen)
 {
-    struct pebuild_sect *reb = NULL;
+    struct rebuild_sect *reb = NULL;
     uint8_t **sects = NULL, *blob = NULL, *own = NULL;
     uint32_t key = 0;
     uint64_t e = 0, total = 0;
@@ -384,7 +384,7 @@ pespin_unpack(const struct pespin_job *j, uint8_t **out, size_t *outlen)
     }
     for (uint32_t i = 0; i < j->n; i++)
         memcpy(blob + reb[i].raw, sects[i], reb[i].rsz);
-    r = pebuild_write(blob, total, reb, j->n, 0x400000, 0x1000, 0, out, outlen);
+    r = rebuild_pe(blob, total, reb, j->n, 0x400000, 0x1000, 0, 0, 0, out, outlen);
 out:
     if (sects && own)
         for (uint32_t i = 0; i < j->n; i++)

@@ -10,7 +10,7 @@
  * in the loader, the same emulation of the polymorphic routine (add,
  * sub, xor, inc, dec, rol, ror on AL), the same bitmaps choosing the
  * sections, the resources' partial compression, and a PE rebuilt from
- * the sections (lib/unpack/pebuild.c; image base 0x400000, entry point
+ * the sections (lib/unpack/rebuild.c; image base 0x400000, entry point
  * 0x1000, as ClamAV writes it).
  */
 #ifndef VG_UNPACK_PESPIN_H

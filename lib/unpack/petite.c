@@ -277,7 +277,7 @@ finish(const struct pt *p, const struct pe_image *pe, uint32_t sectcount, int ve
         }
     }
     r = rebuild_pe(p->buf, p->bufsz, us, (uint32_t)j, pe->image_base, enc, pe->dir_rva[2],
-                   pe->dir_size[2], out, outlen);
+                   pe->dir_size[2], 0, out, outlen);
     if (r == REBUILD_NOMEM)
         return PETITE_NOMEM;
     return r == REBUILD_OK ? PETITE_OK : PETITE_FAIL;

@@ -4,8 +4,8 @@
  * Field values are those of ClamAV's rebuilt header (i386, 0x1000
  * section and 0x200 file alignment, GUI subsystem 3.10, 16 data
  * directories, every section characteristic bit set), so that offsets
- * and the PE fields signatures look at agree; the DOS stub, the time
- * stamp and the section names are vigil's own bytes.
+ * and the PE fields signatures look at agree; the DOS stub text and
+ * the time stamp are vigil's own bytes.
  */
 #include "unpack/rebuild.h"
 
@@ -32,11 +32,11 @@ put32(uint8_t *p, uint32_t v)
     put16(p + 2, v >> 16);
 }
 
-/* ClamAV's PESALIGN in 32 bits (it wraps as theirs does). */
+/* ClamAV's PESALIGN in 32 bits (it wraps as theirs does); a = 0 keeps o. */
 static uint32_t
 align_up(uint32_t o, uint32_t a)
 {
-    return (o / a + (o % a != 0)) * a;
+    return a ? (o / a + (o % a != 0)) * a : o;
 }
 
 /* The DOS header and the PE header up to the data directories. */
@@ -51,7 +51,11 @@ headers(uint8_t *p, uint32_t nsect, uint32_t base, uint32_t ep, uint32_t hdrsize
     put16(p + 2, 0x90);
     put16(p + 4, 2);
     put16(p + 8, 4);
+    put16(p + 10, 0x0f);
+    put16(p + 12, 0xffff);
+    put16(p + 16, 0xb0);
     put16(p + 0x18, 0x40);
+    put16(p + 0x1a, 0x1a);
     put32(p + 0x3c, PE_AT);
     memcpy(p + 0x40, note, sizeof(note) - 1);
 
@@ -95,8 +99,8 @@ sect_header(uint8_t *h, const char *name, uint32_t vsz, uint32_t rva, uint32_t r
 
 int
 rebuild_pe(const uint8_t *src, size_t srclen, const struct rebuild_sect *s, uint32_t nsect,
-           uint32_t base, uint32_t ep, uint32_t res_rva, uint32_t res_size, uint8_t **out,
-           size_t *outlen)
+           uint32_t base, uint32_t ep, uint32_t res_rva, uint32_t res_size, uint32_t align,
+           uint8_t **out, size_t *outlen)
 {
     uint32_t rawbase, vmem, ghost;
     uint64_t data = 0, raw;
@@ -113,11 +117,13 @@ rebuild_pe(const uint8_t *src, size_t srclen, const struct rebuild_sect *s, uint
     if (nsect + ghost > MAX_SECTS)
         return REBUILD_FAIL;
     for (uint32_t i = 0; i < nsect; i++) {
+        uint32_t rsz = align_up(s[i].rsz, align);
+
         if (s[i].rsz && (s[i].raw >= srclen || s[i].rsz > srclen - s[i].raw))
             return REBUILD_FAIL;
-        data += align_up(s[i].rsz, 0x200);
-        if (align_up(s[i].rsz, 0x200) < s[i].rsz)
+        if (rsz < s[i].rsz || align_up(rsz, 0x200) < rsz)
             return REBUILD_FAIL; /* wraps in ClamAV: it would write past its buffer */
+        data += align_up(rsz, 0x200);
     }
     if (data > MAX_DATA)
         return REBUILD_FAIL;
@@ -136,15 +142,17 @@ rebuild_pe(const uint8_t *src, size_t srclen, const struct rebuild_sect *s, uint
     }
     raw = rawbase;
     for (uint32_t i = 0; i < nsect; i++, h += 0x28) {
-        char name[9] = ".vigil";
+        char name[9] = ".clam";
+        uint32_t vsz = align_up(s[i].vsz, align), rsz = align_up(s[i].rsz, align);
 
-        name[6] = (char)('0' + (i + 1) / 10);
-        name[7] = (char)('0' + (i + 1) % 10);
-        sect_header(h, name, s[i].vsz, s[i].rva, s[i].rsz, (uint32_t)raw);
+        /* ClamAV's names, ".clam01" on (at most 96 sections: two digits) */
+        name[5] = (char)('0' + (i + 1) / 10);
+        name[6] = (char)('0' + (i + 1) % 10);
+        sect_header(h, name, vsz, align_up(s[i].rva, align), rsz, (uint32_t)raw);
         if (s[i].rsz)
             memcpy(p + raw, src + s[i].raw, s[i].rsz);
-        raw += align_up(s[i].rsz, 0x200);
-        vmem += align_up(s[i].vsz, 0x1000);
+        raw += align_up(rsz, 0x200);
+        vmem += align_up(vsz, 0x1000);
     }
     put32(p + PE_AT + 0x18 + 56, vmem); /* SizeOfImage */
     *out = p;

@@ -1,6 +1,7 @@
 /*
- * rebuild.h - the plain PE that clamscan's ASPack and Petite unpackers
- * write around the sections they unpacked (ClamAV's cli_rebuildpe).
+ * rebuild.h - the plain PE that clamscan's unpackers (ASPack, Petite,
+ * MEW, Upack, PESpin) write around the sections they unpacked (ClamAV's
+ * cli_rebuildpe and cli_rebuildpe_align).
  *
  * The image is not runnable; it is laid out so that a scan of it sees
  * what clamscan's sees at the same offsets: a DOS header with e_lfanew
@@ -22,13 +23,14 @@ struct rebuild_sect {
 
 enum { REBUILD_OK = 0, REBUILD_FAIL = -1, REBUILD_NOMEM = -2 };
 
-/* Build the image of nsect sections taken from src[0..srclen) into a
+/* Build the image of nsect sections (align 0 keeps their sizes, else
+ * sizes and RVAs are rounded up to it, as cli_rebuildpe_align does) taken from src[0..srclen) into a
  * new buffer (*out, *outlen; the caller frees it). REBUILD_FAIL where
  * ClamAV's rebuild fails (more than 96 sections, over 1 GiB of data) and
  * where a section's data is not inside src (ClamAV would read past its
  * buffer); REBUILD_NOMEM when out of memory. Pure. */
 int rebuild_pe(const uint8_t *src, size_t srclen, const struct rebuild_sect *s, uint32_t nsect,
-               uint32_t base, uint32_t ep, uint32_t res_rva, uint32_t res_size, uint8_t **out,
-               size_t *outlen);
+               uint32_t base, uint32_t ep, uint32_t res_rva, uint32_t res_size, uint32_t align,
+               uint8_t **out, size_t *outlen);
 
 #endif

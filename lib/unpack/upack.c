@@ -9,7 +9,7 @@
  */
 #include "unpack/upack.h"
 
-#include "unpack/pebuild.h"
+#include "unpack/rebuild.h"
 #include "unpack/upacklz.h"
 
 enum { V399, V0151477, V0297729, V11_12 };
@@ -380,7 +380,7 @@ int
 upack_unpack(const struct upack_job *j, uint8_t **out, size_t *outlen)
 {
     struct setup s;
-    struct pebuild_sect sect;
+    struct rebuild_sect sect;
     int64_t start = 0, end = 0, alvalue;
     uint32_t save3 = 0, oep;
 
@@ -402,6 +402,6 @@ upack_unpack(const struct upack_job *j, uint8_t **out, size_t *outlen)
     if (j->three ? sect.rsz > j->dsize : (uint64_t)j->va + sect.rsz > j->dsize)
         return -1;
     if (j->three)
-        return pebuild_write(j->buf, j->dsize, &sect, 1, j->base, oep, 0, out, outlen);
-    return pebuild_write(j->buf + j->va, j->dsize - j->va, &sect, 1, j->base, oep, 0, out, outlen);
+        return rebuild_pe(j->buf, j->dsize, &sect, 1, j->base, oep, 0, 0, 0, out, outlen);
+    return rebuild_pe(j->buf + j->va, j->dsize - j->va, &sect, 1, j->base, oep, 0, 0, 0, out, outlen);
 }

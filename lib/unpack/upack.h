@@ -9,7 +9,7 @@
  * probability count, where the input, the output and the state are),
  * decodes, undoes the stub's call filter (e8/e9 operands stored
  * big-endian and relative, marked by a byte value) and rebuilds a PE
- * with one section (lib/unpack/pebuild.c).
+ * with one section (lib/unpack/rebuild.c).
  *
  * Supported, as in ClamAV: the 3-section layout of Upack 0.39 and of the
  * two variants ClamAV knows by sample (0151477, 0297729), and the

@@ -13,7 +13,7 @@
 #include "t.h"
 #include "unpack/aplib.h"
 #include "unpack/mewlz.h"
-#include "unpack/pebuild.h"
+#include "unpack/rebuild.h"
 #include "unpack/upacklz.h"
 
 static size_t
@@ -217,18 +217,18 @@ test_upacklz(void)
 }
 
 static void
-test_pebuild(void)
+test_rebuild_align(void)
 {
     static uint8_t buf[0x3000];
-    struct pebuild_sect s[97];
+    struct rebuild_sect s[97];
     uint8_t *out = NULL;
     size_t n = 0;
 
     for (size_t i = 0; i < sizeof(buf); i++)
         buf[i] = (uint8_t)i;
-    s[0] = (struct pebuild_sect){0x1000, 0x1000, 0, 0x1000};
-    s[1] = (struct pebuild_sect){0x2000, 0x1800, 0x1000, 0x1800};
-    T_EQ_INT(pebuild_write(buf, sizeof(buf), s, 2, 0x400000, 0x1234, 0x1000, &out, &n), 0);
+    s[0] = (struct rebuild_sect){0x1000, 0x1000, 0, 0x1000};
+    s[1] = (struct rebuild_sect){0x2000, 0x1800, 0x1000, 0x1800};
+    T_EQ_INT(rebuild_pe(buf, sizeof(buf), s, 2, 0x400000, 0x1234, 0, 0, 0x1000, &out, &n), 0);
     /* headers and two section entries in 0x400 bytes, sections rounded
        up to the alignment */
     T_EQ_INT(n, 0x400 + 0x1000 + 0x2000);
@@ -251,7 +251,7 @@ test_pebuild(void)
     free(out);
     /* a first section past the headers' page: an "empty" one first */
     s[0].rva = 0x3000;
-    T_EQ_INT(pebuild_write(buf, sizeof(buf), s, 1, 0x400000, 0, 0, &out, &n), 0);
+    T_EQ_INT(rebuild_pe(buf, sizeof(buf), s, 1, 0x400000, 0, 0, 0, 0, &out, &n), 0);
     T_EQ_INT(out[0xd6], 2);
     T_CHECK(memcmp(out + 0x1c8, "empty", 6) == 0);
     T_EQ_INT(get32(out + 0x1c8 + 8), 0x2000);
@@ -259,11 +259,11 @@ test_pebuild(void)
     free(out);
     /* too many sections; a section outside the buffer */
     for (int i = 0; i < 97; i++)
-        s[i] = (struct pebuild_sect){0x1000, 0x10, 0, 0x10};
-    T_EQ_INT(pebuild_write(buf, sizeof(buf), s, 97, 0x400000, 0, 0, &out, &n), -1);
+        s[i] = (struct rebuild_sect){0x1000, 0x10, 0, 0x10};
+    T_EQ_INT(rebuild_pe(buf, sizeof(buf), s, 97, 0x400000, 0, 0, 0, 0, &out, &n), -1);
     T_CHECK(out == NULL);
-    s[0] = (struct pebuild_sect){0x1000, 0x1000, 0x2800, 0x1000};
-    T_EQ_INT(pebuild_write(buf, sizeof(buf), s, 1, 0x400000, 0, 0, &out, &n), -1);
+    s[0] = (struct rebuild_sect){0x1000, 0x1000, 0x2800, 0x1000};
+    T_EQ_INT(rebuild_pe(buf, sizeof(buf), s, 1, 0x400000, 0, 0, 0, 0, &out, &n), -1);
 }
 
 int
@@ -273,6 +273,6 @@ main(void)
     T_RUN(test_aplib_errors);
     T_RUN(test_mewlz);
     T_RUN(test_upacklz);
-    T_RUN(test_pebuild);
+    T_RUN(test_rebuild_align);
     T_DONE();
 }

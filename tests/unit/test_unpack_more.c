@@ -73,7 +73,7 @@ test_rebuild_layout(void)
 
     for (size_t i = 0; i < sizeof(src); i++)
         src[i] = (uint8_t)(i * 7);
-    T_EQ_INT(rebuild_pe(src, sizeof(src), s, 2, 0x400000, 0x1234, 0x2000, 0x10, &out, &len),
+    T_EQ_INT(rebuild_pe(src, sizeof(src), s, 2, 0x400000, 0x1234, 0x2000, 0x10, 0, &out, &len),
              REBUILD_OK);
     T_EQ_INT(len, 0x400 + 0x400 + 0x200);
     T_CHECK(out[0] == 'M' && out[1] == 'Z');
@@ -104,7 +104,7 @@ test_rebuild_ghost_and_refusals(void)
 
     /* the first section starts past the headers' page: an "empty" one
      * covers the gap */
-    T_EQ_INT(rebuild_pe(src, sizeof(src), s, 1, 0, 0, 0, 0, &out, &len), REBUILD_OK);
+    T_EQ_INT(rebuild_pe(src, sizeof(src), s, 1, 0, 0, 0, 0, 0, &out, &len), REBUILD_OK);
     T_EQ_INT(out[0xd6], 2);
     T_CHECK(memcmp(out + 0x1c8, "empty", 5) == 0);
     T_EQ_INT(get32(out + 0x1c8 + 12), 0x1000);     /* its RVA */
@@ -113,9 +113,9 @@ test_rebuild_ghost_and_refusals(void)
     free(out);
     /* a section outside the source, too many sections */
     s[0].raw = 0xff8;
-    T_EQ_INT(rebuild_pe(src, sizeof(src), s, 1, 0, 0, 0, 0, &out, &len), REBUILD_FAIL);
+    T_EQ_INT(rebuild_pe(src, sizeof(src), s, 1, 0, 0, 0, 0, 0, &out, &len), REBUILD_FAIL);
     T_CHECK(out == NULL);
-    T_EQ_INT(rebuild_pe(src, sizeof(src), many, 97, 0, 0, 0, 0, &out, &len), REBUILD_FAIL);
+    T_EQ_INT(rebuild_pe(src, sizeof(src), many, 97, 0, 0, 0, 0, 0, &out, &len), REBUILD_FAIL);
 }
 
 /* The WWPack32 image: headers (e_lfanew 0x40, section table at 0x138),
