@@ -35,8 +35,6 @@ NOT_YET = {
     "clam-wwpack.exe": "PE packed with WWPack32: needs an unpacker",
     "clam-yc.exe": "PE packed with yC: needs an unpacker",
     "clam-nsis.exe": "NSIS installer: no NSIS reader",
-    "clam.ea05.exe": "AutoIt EA05 script: no AutoIt reader",
-    "clam.ea06.exe": "AutoIt EA06 script: no AutoIt reader",
     "clam_IScab_ext.exe": "InstallShield cabinet: no InstallShield reader",
     "clam_IScab_int.exe": "InstallShield cabinet: no InstallShield reader",
     "clam_ISmsi_ext.exe": "InstallShield MSI payload: no InstallShield reader",
