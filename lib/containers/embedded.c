@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "containers/autoit.h"
+#include "containers/ishield.h"
 #include "containers/sniff.h"
 #include "formats/exe.h"
 
@@ -107,7 +108,7 @@ worth_searching(const uint8_t *buf, size_t len)
         size_t n;
     } magic[] = {{"PK\x03\x04", 4}, {"Rar!\x1a\x07", 6}, {"MSCF\0\0\0\0", 8},
                  {"7z\xbc\xaf\x27\x1c", 6}, {"%PDF-", 5}, {"%pdf-", 5}, {"MZ", 2},
-                 {"\x60\xea", 2}, {"\xa3\x48\x4b\xbe", 4}};
+                 {"\x60\xea", 2}, {"InstallShield", 14}, {"\xa3\x48\x4b\xbe", 4}};
 
     for (size_t i = 0; i < sizeof(magic) / sizeof(magic[0]); i++) {
         /* memchr for the first byte: fast on any data, zeros included */
@@ -148,8 +149,10 @@ embedded_walk(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftype 
             continue;
         switch (e[i].type) {
         case FT_ZIPSFX:
+            /* clamscan's members of a ZIP SFX have a ZIP container
+               (Container:CL_TYPE_ZIP, .cdb's CL_TYPE_ZIP) */
             if (!zip_done)
-                st = open_at(sc, buf, len, 0, type, FT_ZIP, lc);
+                st = open_at(sc, buf, len, 0, FT_ZIP, FT_ZIP, lc);
             zip_done = 1;
             break;
         case FT_CABSFX:
@@ -179,6 +182,10 @@ embedded_walk(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftype 
         case FT_AUTOIT:
             if (type == FT_PE)
                 st = autoit_open(sc, buf + off, len - off, lc);
+            break;
+        case FT_ISHIELD_MSI:
+            if (type == FT_PE && off > 0)
+                st = ishield_msi_scan(sc, buf, len, off, lc);
             break;
         default:
             break;
