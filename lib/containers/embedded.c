@@ -7,6 +7,7 @@
  *   - a PDF inside other data, from its offset;
  *   - a PE inside a PE, ZIP or OLE2 layer, from its offset to the end,
  *     when its headers parse and it is at most 40 MiB (MaxEmbeddedPE).
+ *   - a compiled AutoIt script in a PE layer (autoit.c).
  * A layer that already is a container of the same kind is not reopened.
  * Only the first 16 MiB of a layer are searched (see MAX_EMBEDDED_SCAN);
  * an object found there is opened to the end of the layer.
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "containers/autoit.h"
 #include "containers/ishield.h"
 #include "containers/sniff.h"
 #include "formats/exe.h"
@@ -109,7 +111,7 @@ worth_searching(const uint8_t *buf, size_t len)
         size_t n;
     } magic[] = {{"PK\x03\x04", 4}, {"Rar!\x1a\x07", 6}, {"MSCF\0\0\0\0", 8},
                  {"7z\xbc\xaf\x27\x1c", 6}, {"%PDF-", 5}, {"%pdf-", 5}, {"MZ", 2},
-                 {"\x60\xea", 2}, {"InstallShield", 14}};
+                 {"\x60\xea", 2}, {"InstallShield", 14}, {"\xa3\x48\x4b\xbe", 4}};
 
     for (size_t i = 0; i < sizeof(magic) / sizeof(magic[0]); i++) {
         /* memchr for the first byte: fast on any data, zeros included */
@@ -179,6 +181,10 @@ embedded_walk(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftype 
         case FT_PE:
             if (off > 0)
                 st = embedded_pe(sc, buf, len, off, type, lc);
+            break;
+        case FT_AUTOIT:
+            if (type == FT_PE)
+                st = autoit_open(sc, buf + off, len - off, lc);
             break;
         case FT_ISHIELD_MSI:
             if (type == FT_PE && off > 0)

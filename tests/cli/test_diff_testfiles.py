@@ -28,8 +28,6 @@ TESTFILES = "/usr/share/clamav-testfiles"
 
 NOT_YET = {
     "clam-nsis.exe": "NSIS installer: no NSIS reader",
-    "clam.ea05.exe": "AutoIt EA05 script: no AutoIt reader",
-    "clam.ea06.exe": "AutoIt EA06 script: no AutoIt reader",
 }
 
 
