@@ -7,9 +7,11 @@
  *     ("ITSP"): chunks of chunk_size bytes, of which the listing ones
  *     ("PMGL") from first_pmgl to last_pmgl hold the entries: name,
  *     section (0 stored, 1 LZX), offset and length, as 7-bit varints;
- *   - a directory chunk whose entries run past its end makes the whole
- *     file unreadable (libmspack refuses to open it, clamscan scans no
- *     member);
+ *   - a directory chunk whose entries run past its end loses the entries
+ *     from there on; the other chunks are still read, and the file opens
+ *     with what was found (libmspack 0.11 returns such partial results)
+ *     unless nothing was; a chunk outside the file makes the whole file
+ *     unreadable (clamscan scans no member);
  *   - members are the entries not starting with "::" (those are the
  *     container's own files), in directory order; directory names (ending
  *     in '/', empty) and one-character names are skipped;
@@ -78,6 +80,7 @@ struct chm {
     int64_t length;   /* file length from header section 0 */
     uint32_t chunk_size, num_chunks, first_pmgl, last_pmgl;
     int64_t dir;      /* offset of chunk 0 */
+    uint32_t kept;    /* directory entries kept (members and system files) */
     struct sec1 s1;
 };
 
@@ -153,14 +156,16 @@ encint(const uint8_t **p, const uint8_t *end, uint64_t *v)
     return 0;
 }
 
-/* Call fn on every entry of the listing chunks. Returns 0, or -1 when a
- * chunk is cut short (libmspack then fails to open the file: nothing is
- * scanned) or a chunk lies outside the file. fn returns nonzero to stop. */
+/* Call fn on every entry of the listing chunks. Returns 0; 1 when a
+ * chunk's entries were cut short (the rest of that chunk is skipped, the
+ * next chunks are read); -1 when a chunk lies outside the file (libmspack
+ * then fails to open it: nothing is scanned). fn returns nonzero to stop. */
 static int
 each_entry(struct chm *c, int (*fn)(struct chm *, const struct entry *), int *stopped)
 {
     int64_t at = c->dir + (int64_t)(uint32_t)(c->first_pmgl * c->chunk_size);
     uint32_t n = c->last_pmgl - c->first_pmgl + 1;
+    int cut = 0;
 
     *stopped = 0;
     for (; n > 0; n--, at += c->chunk_size) {
@@ -180,26 +185,29 @@ each_entry(struct chm *c, int (*fn)(struct chm *, const struct entry *), int *st
             uint64_t v;
 
             if (encint(&p, end, &v) != 0)
-                return -1;
+                goto chunk_cut;
             e.name_len = (uint32_t)v;
             if (e.name_len > (uint64_t)(end - p))
-                return -1;
+                goto chunk_cut;
             e.name = p;
             p += e.name_len;
             if (encint(&p, end, &v) != 0)
-                return -1;
+                goto chunk_cut;
             e.section = (uint32_t)v;
             if (encint(&p, end, &v) != 0)
-                return -1;
+                goto chunk_cut;
             e.offset = (int64_t)v;
             if (encint(&p, end, &v) != 0)
-                return -1;
+                goto chunk_cut;
             e.length = (int64_t)v;
             if (!*stopped && fn(c, &e))
                 *stopped = 1;
         }
+        continue;
+    chunk_cut:
+        cut = 1;
     }
-    return 0;
+    return cut;
 }
 
 static int
@@ -208,14 +216,26 @@ is_named(const struct entry *e, const char *name)
     return e->name_len == strlen(name) && memcmp(e->name, name, e->name_len) == 0;
 }
 
-/* First pass: the system files of section 1. */
+/* Whether libmspack keeps the entry (as a member or a system file). */
+static int
+kept(const struct entry *e)
+{
+    if (e->name_len < 2 || !e->name[0] || !e->name[1] || e->section > 1)
+        return 0;
+    return !(e->offset == 0 && e->length == 0 && e->name[e->name_len - 1] == '/');
+}
+
+/* First pass: the system files of section 1, and how many entries are
+ * kept (a damaged directory opens only when there is one). */
 static int
 find_system(struct chm *c, const struct entry *e)
 {
     struct sec1 *s = &c->s1;
 
-    if (e->name_len < 2 || !e->name[0] || !e->name[1] || e->section > 1 ||
-        e->name[0] != ':' || e->name[1] != ':')
+    if (!kept(e))
+        return 0;
+    c->kept++;
+    if (e->name[0] != ':' || e->name[1] != ':')
         return 0;
     if (is_named(e, content_name))
         s->content = *e, s->have_content = 1;
@@ -408,11 +428,7 @@ member(struct chm *c, const struct entry *e)
 
     if (walk_done(w))
         return 1;
-    if (e->name_len < 2 || !e->name[0] || !e->name[1])
-        return 0;
-    if (e->offset == 0 && e->length == 0 && e->name[e->name_len - 1] == '/')
-        return 0;
-    if (e->section > 1 || (e->name[0] == ':' && e->name[1] == ':'))
+    if (!kept(e) || (e->name[0] == ':' && e->name[1] == ':'))
         return 0;
     if ((name = malloc(e->name_len + 1)) == NULL) {
         w->err = VG_ENOMEM;
@@ -450,15 +466,17 @@ vg_status
 chm_walk(struct walk *w)
 {
     struct chm c;
-    int stopped;
+    int stopped, r;
 
     memset(&c, 0, sizeof(c));
     c.w = w;
     c.b = w->buf;
     c.len = w->len;
     /* libmspack reads the whole directory before extracting anything: a
-       broken chunk means no member at all */
-    if (read_headers(&c) != 0 || each_entry(&c, find_system, &stopped) != 0)
+       chunk it cannot read means no member at all, a damaged one the
+       entries found, if any */
+    if (read_headers(&c) != 0 || (r = each_entry(&c, find_system, &stopped)) < 0 ||
+        (r > 0 && c.kept == 0))
         return VG_OK;
     (void)each_entry(&c, member, &stopped);
     lzx_free(c.s1.z);

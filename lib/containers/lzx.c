@@ -138,24 +138,30 @@ read_bits(struct lzx *z, int n, uint32_t *v)
 }
 
 /* Build a canonical code over lens[0..n). 0: a complete code; 1: all
- * lengths zero; -1: over- or under-subscribed. */
+ * lengths zero; -1: over- or under-subscribed. A length over 16 (a delta
+ * run can wrap a length below zero, as in libmspack) gives its symbol no
+ * code, as libmspack's table builder never places it, but is not zero. */
 static int
 huff_build(struct huff *h, const uint8_t *lens, unsigned n)
 {
     uint16_t offs[MAXBITS + 2];
     int32_t left = 1;
-    unsigned used = 0;
+    unsigned used = 0, absent = 0;
 
     memset(h->count, 0, sizeof(h->count));
-    for (unsigned i = 0; i < n; i++)
-        h->count[lens[i]]++;
+    for (unsigned i = 0; i < n; i++) {
+        if (lens[i] > MAXBITS)
+            absent++;
+        else
+            h->count[lens[i]]++;
+    }
     for (unsigned len = 1; len <= MAXBITS; len++) {
         left = left * 2 - h->count[len];
         used += h->count[len];
         if (left < 0)
             return -1;
     }
-    if (used == 0)
+    if (used == 0 && absent == 0)
         return 1;
     if (left != 0)
         return -1;
@@ -163,7 +169,7 @@ huff_build(struct huff *h, const uint8_t *lens, unsigned n)
     for (unsigned len = 1; len <= MAXBITS; len++)
         offs[len + 1] = (uint16_t)(offs[len] + h->count[len]);
     for (unsigned i = 0; i < n; i++)
-        if (lens[i])
+        if (lens[i] && lens[i] <= MAXBITS)
             h->sym[offs[lens[i]]++] = (uint16_t)i;
     return 0;
 }
@@ -321,7 +327,7 @@ read_block_header(struct lzx *z)
         }
         if (huff_build(&z->aligned_t, z->aligned_len, 8) != 0)
             return -1;
-        /* FALLTHROUGH */
+        __attribute__((fallthrough));
     case BT_VERBATIM:
         if (read_lens(z, z->main_len, 0, NUM_CHARS) != 0 ||
             read_lens(z, z->main_len, NUM_CHARS, NUM_CHARS + z->num_offsets) != 0 ||

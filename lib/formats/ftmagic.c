@@ -531,7 +531,8 @@ dispatch_tables(void)
         uint64_t bit = (uint64_t)1 << (i % 64);
 
         for (int part = 0; part < 2; part++) {
-            const struct pel *e = part == 0 ? &sigs[i].p1[0] : &sigs[i].p2[0];
+            /* a one-part signature has no second part (p2 is NULL) */
+            const struct pel *e = part == 0 ? sigs[i].p1 : sigs[i].p2;
             uint64_t(*tab)[2] = part == 0 ? d->first1 : d->first2;
 
             if (part == 1 && sigs[i].n2 == 0)

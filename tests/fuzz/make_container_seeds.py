@@ -1,10 +1,13 @@
 """make_container_seeds.py - writes the seed corpora of the container fuzz
 targets (tests/fuzz/corpus/fuzz_{zip,ole2,vba,pdf,mime,htmlnorm,archive,
-decoders,walk}/) from the test generators and the standard tools. Run it
+decoders,walk}/) from the test generators and the standard tools; each
+container reader has seeds in its own target or, for those fuzz_walk
+reaches (CHM, self-extractors found by embedded.c), in fuzz_walk. Run it
 from the repository root; it only adds seeds (named seed-*), it never
 touches crash regressions kept beside them.
 """
 import base64
+import binascii
 import gzip
 import io
 import os
@@ -19,6 +22,7 @@ import zlib
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "cli", "lib"))
 import bombs  # noqa: E402
+import chmgen  # noqa: E402
 import ole2gen  # noqa: E402
 
 MARK = b"VIGIL-CONTAINER-TEST"
@@ -42,6 +46,52 @@ def small_zip(method=zipfile.ZIP_DEFLATED):
         z.writestr("a/m.exe", BODY)
         z.writestr("b.txt", b"hello " * 20)
     return b.getvalue()
+
+
+def binhex(name, data):
+    """BinHex 4.0: header, data fork, CRCs, run-length coded, 6-bit text."""
+    def crc(b):
+        return struct.pack(">H", binascii.crc_hqx(b + b"\0\0", 0))
+    head = bytes([len(name)]) + name + b"\0" + b"TEXTvgil" + b"\0\0" + struct.pack(">II", len(data), 0)
+    raw = head + crc(head) + data + crc(data) + crc(b"")
+    rle = bytearray()
+    i = 0
+    while i < len(raw):
+        j = i
+        while j < len(raw) and raw[j] == raw[i] and j - i < 255:
+            j += 1
+        if raw[i] == 0x90:
+            rle += b"\x90\x00"
+            i += 1
+        elif j - i >= 3:
+            rle += bytes([raw[i], 0x90, j - i])
+            i = j
+        else:
+            rle.append(raw[i])
+            i += 1
+    alphabet = b"!\"#$%&'()*+,-012345689@ABCDEFGHIJKLMNPQRSTUVXYZ[`abcdefhijklmpqr"
+    bits, acc, out = 0, 0, bytearray()
+    for c in bytes(rle):
+        acc = acc << 8 | c
+        bits += 8
+        while bits >= 6:
+            bits -= 6
+            out.append(alphabet[(acc >> bits) & 63])
+    if bits:
+        out.append(alphabet[(acc << (6 - bits)) & 63])
+    lines = b"\n".join(bytes(out[k:k + 64]) for k in range(0, len(out), 64))
+    return b"(This file must be converted with BinHex 4.0)\n\n:" + lines + b":\n"
+
+
+def rar4(name, data):
+    """A RAR 4 archive with one stored member."""
+    def block(htype, flags, body):
+        head = struct.pack("<BHH", htype, flags, 7 + len(body)) + body
+        return struct.pack("<H", zlib.crc32(head) & 0xFFFF) + head
+    body = struct.pack("<IIBIIBBHI", len(data), len(data), 2, zlib.crc32(data), 0x5A210000, 20,
+                       0x30, len(name), 0x20) + name
+    return (b"Rar!\x1a\x07\x00" + block(0x73, 0, b"\0" * 6) + block(0x74, 0x8000, body) + data +
+            block(0x7B, 0x4000, b""))
 
 
 def pdf(objs):
@@ -157,6 +207,24 @@ def main():
     sis[0xA0:0xA2] = b"m\0"
     sis[0xC0:0xC8] = b"12345678"
     put("fuzz_archive", "sis", bytes([16]) + bytes(sis))
+    put("fuzz_archive", "binhex", bytes([13]) + binhex(b"m.txt", BODY + b"\x90" + b"z" * 20))
+    put("fuzz_archive", "rar", bytes([5]) + rar4(b"m.txt", BODY))
+    put("fuzz_archive", "rpm", bytes([11]) + struct.pack(">4sBBhh66shh16s", b"\xed\xab\xee\xdb", 3, 0, 0,
+                                                           1, b"vigil-test", 1, 5, b"") +
+        (b"\x8e\xad\xe8\x01" + b"\0" * 12) * 2 + gzip.compress(cpio, mtime=0))
+    with tempfile.TemporaryDirectory() as t:
+        with open(os.path.join(t, "m.txt"), "wb") as f:
+            f.write(BODY)
+        subprocess.run(["gcab", "-c", "-z", os.path.join(t, "m.cab"), "m.txt"], cwd=t,
+                       capture_output=True, check=True)
+        with open(os.path.join(t, "m.cab"), "rb") as f:
+            cab = f.read()
+        put("fuzz_archive", "cab", bytes([7]) + cab)
+        subprocess.run(["genisoimage", "-quiet", "-no-pad", "-o", os.path.join(t, "m.iso"), "m.txt"],
+                       cwd=t, capture_output=True, check=True)
+        with open(os.path.join(t, "m.iso"), "rb") as f:
+            put("fuzz_archive", "iso", bytes([8]) + f.read())
+        arjb = open(os.path.join(HERE, "corpus", "fuzz_archive", "seed-arj1"), "rb").read()[1:]
     # decoders (first byte picks the decoder, see fuzz_decoders.c)
     put("fuzz_decoders", "ahx", b"\x02" + BODY.hex().encode() + b">")
     put("fuzz_decoders", "a85", b"\x03" + base64.a85encode(BODY, adobe=True))
@@ -172,6 +240,24 @@ def main():
     put("fuzz_walk", "flate.pdf", pdf([cat, (b"<< /Filter /FlateDecode >>", zlib.compress(small_zip()))]))
     put("fuzz_walk", "szdd", szdd)
     put("fuzz_walk", "tnef", tnef)
+    # readers fuzz_walk reaches by type: CHM (and CHM in a zip), and the
+    # objects embedded.c finds in a binary layer (ZIP, CAB, ARJ, RAR SFX, a PDF)
+    small_chm = chmgen.build([("/index.htm", b"<html>index</html>")],
+                             [("/a.htm", b"help topic " * 40), ("/b.htm", BODY)])
+    put("fuzz_walk", "help.chm", small_chm)
+    zb = io.BytesIO()
+    with zipfile.ZipFile(zb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("h/help.chm", small_chm)
+    put("fuzz_walk", "chm.zip", zb.getvalue())
+    # (a stub of no known type: the layer is plain binary data, which
+    # embedded.c searches; an ELF or PE stub would be typed and read as such)
+    stub = b"\x00\x01\x02\x03\x04\x05\x06\x07binary stub\xff\xfe" * 8
+    put("fuzz_walk", "sfx-zip", stub + small_zip())
+    put("fuzz_walk", "sfx-cab", stub + cab)
+    put("fuzz_walk", "sfx-arj", stub + arjb)
+    put("fuzz_walk", "sfx-rar", stub + rar4(b"m.txt", BODY))
+    put("fuzz_walk", "in-pdf", stub + pdf([cat, (b"<< /Filter /FlateDecode >>", zlib.compress(BODY))]))
+    put("fuzz_walk", "binhex", binhex(b"m.exe", BODY))
 
 
 main()
