@@ -15,9 +15,9 @@
  * clamscan does not read the first header's flags: it guesses solid by
  * walking the chain of sizes (the chain leaves the archive: solid), and
  * the compressor from the first bytes of the blocks (nsis_detcomp: '1' is
- * bzip2's block byte, 0x5d with a dictionary of 2^24 or 2^23-ish LZMA
- * properties, anything else deflate), by majority over the blocks for
- * non-solid archives. Members are named "headers" (the install script
+ * bzip2's block byte; LZMA properties 0x5d with a dictionary whose low
+ * 23 bits are zero, as makensis's 8 MiB default, are LZMA; anything else
+ * is deflate), by majority over the blocks for non-solid archives. Members are named "headers" (the install script
  * and strings, matched as raw data only) and "content.NNN" (every block
  * after it, numbered from 1, empty blocks included in the count), and
  * scanned as new layers. Quirks kept for the same verdicts: the

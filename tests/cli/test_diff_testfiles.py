@@ -34,7 +34,6 @@ NOT_YET = {
     "clam-upack.exe": "PE packed with Upack: needs an unpacker",
     "clam-wwpack.exe": "PE packed with WWPack32: needs an unpacker",
     "clam-yc.exe": "PE packed with yC: needs an unpacker",
-    "clam-nsis.exe": "NSIS installer: no NSIS reader",
     "clam.ea05.exe": "AutoIt EA05 script: no AutoIt reader",
     "clam.ea06.exe": "AutoIt EA06 script: no AutoIt reader",
     "clam_IScab_ext.exe": "InstallShield cabinet: no InstallShield reader",
