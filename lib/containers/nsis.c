@@ -341,7 +341,7 @@ next_plain(struct nsis *n, const char *name, vg_status *st)
     struct sink s;
     struct pull p;
     uint32_t raw, size;
-    int go;
+    int go, r = PULL_MORE;
 
     if (rd_u32le(n->b, n->len, n->pos, &raw))
         return 1;
@@ -363,13 +363,13 @@ next_plain(struct nsis *n, const char *name, vg_status *st)
     sink_init(&s, walk_cap(w, &m));
     if (raw == size) {
         (void)sink_write(&s, n->b + n->pos - size, size);
-    } else if (pull_init(&p, n->comp, n->b + n->pos - size, size, out_bound(n, &m)) == PULL_MORE) {
-        (void)pull_sink(n, &p, UINT64_MAX, &s);
-        pull_end(&p);
     } else {
+        r = pull_init(&p, n->comp, n->b + n->pos - size, size, out_bound(n, &m));
+        if (r == PULL_MORE)
+            r = pull_sink(n, &p, UINT64_MAX, &s);
         pull_end(&p);
     }
-    if (s.nomem)
+    if (s.nomem || r == PULL_NOMEM)
         *st = VG_ENOMEM;
     else if (s.len > 0 || s.over || raw == size)
         *st = scan_member(n, &m, &s); /* a damaged stream with output: what came */
