@@ -3,6 +3,7 @@
 #   make test                  set up, build, run the whole ctest suite
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+RELEASE_BUILD ?= build-release
 TARGET ?= /usr/bin
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
@@ -10,7 +11,7 @@ ifeq ($(CI),true)
 CMAKE_FLAGS += -DVG_WERROR=ON
 endif
 
-.PHONY: all deps test-deps build build-asan scan test test-fast test-asan fuzz bench clean
+.PHONY: all deps test-deps build build-asan build-release scan test test-fast test-asan fuzz bench clean
 
 all: build
 
@@ -32,6 +33,13 @@ $(ASAN_BUILD)/CMakeCache.txt:
 build-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
+# What a package ships: optimised, without the test-only hooks.
+$(RELEASE_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(RELEASE_BUILD) -DCMAKE_BUILD_TYPE=Release -DVG_TESTING_HOOKS=OFF $(CMAKE_FLAGS)
+
+build-release: deps $(RELEASE_BUILD)/CMakeCache.txt
+	cmake --build $(RELEASE_BUILD) -j $(JOBS)
+
 scan: build
 	$(BUILD)/vigil scan -r $(TARGET); rc=$$?; [ $$rc -le 1 ] || exit $$rc
 
@@ -52,4 +60,4 @@ bench: build
 	bench/run.sh
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
+	rm -rf $(BUILD) $(ASAN_BUILD) $(RELEASE_BUILD) build-fuzz

@@ -9,8 +9,11 @@
 # It first lets the kit build the corpus and signature sets, compiles each set
 # into a vigil database image (timing `vigil db compile`), then runs the kit
 # with vigil as one more row (cold process: start-up, image load and scan).
-# Knobs: everything run-peers.sh takes (RUNS, THREADS, TOOLS, SIGS, ...), plus
-# VIGIL (the binary; default build/vigil) and VIGIL_BENCH_KIT (the kit folder).
+# Knobs: everything run-peers.sh takes (RUNS, THREADS, TOOLS, SIGS, OUTCSV, ...),
+# plus VIGIL (the binary; default build/vigil), VIGIL_BENCH_KIT (the kit
+# folder), VIGIL_SCAN_FLAGS (extra `vigil scan` flags, with ENGINE_NAME to
+# label the row) and RATIOS_WITH (an earlier run's CSV for the ratio table).
+# It ends with bench/ratios.py: vigil against each peer, per signature set.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(dirname "$HERE")

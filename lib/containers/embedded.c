@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "containers/ishield.h"
 #include "containers/sniff.h"
 #include "formats/exe.h"
 
@@ -27,7 +28,10 @@
  * zeros), and self-extractors put their archive right after a small stub. */
 #define MAX_EMBEDDED_SCAN (16u << 20)
 
-/* Walk buf[off..len) as a container of kind, one level deeper. */
+/* Walk buf[off..len) as a container of kind, one level deeper. Its
+ * members see kind as their container (Container:, .cdb), not the layer's
+ * type: clamscan sets the archive's type (cli_set_container) before
+ * opening an object found at an offset, so a ZIP inside a PE is a ZIP. */
 static vg_status
 open_at(struct vg_scanner *sc, const uint8_t *buf, size_t len, size_t off, enum ftype type,
         enum ftype kind, const struct layer_ctx *lc)
@@ -35,7 +39,8 @@ open_at(struct vg_scanner *sc, const uint8_t *buf, size_t len, size_t off, enum 
     struct walk w;
     vg_status st;
 
-    walk_start(&w, sc, lc, buf + off, len - off, type, sniff_tag(kind));
+    (void)type;
+    walk_start(&w, sc, lc, buf + off, len - off, kind, sniff_tag(kind));
     w.cdb = walk_has_cdb(kind);
     if (walk_done(&w))
         return w.err;
@@ -105,7 +110,8 @@ worth_searching(const uint8_t *buf, size_t len)
         size_t n;
     } magic[] = {{"PK\x03\x04", 4}, {"Rar!\x1a\x07", 6}, {"MSCF\0\0\0\0", 8},
                  {"7z\xbc\xaf\x27\x1c", 6}, {"%PDF-", 5}, {"%pdf-", 5}, {"MZ", 2},
-                 {"\x60\xea", 2}, {"\xef\xbe\xad\xde" "NullsoftInst", 16}};
+                 {"\x60\xea", 2}, {"\xef\xbe\xad\xde" "NullsoftInst", 16},
+                 {"InstallShield", 14}};
 
     for (size_t i = 0; i < sizeof(magic) / sizeof(magic[0]); i++) {
         /* memchr for the first byte: fast on any data, zeros included */
@@ -146,8 +152,10 @@ embedded_walk(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftype 
             continue;
         switch (e[i].type) {
         case FT_ZIPSFX:
+            /* clamscan's members of a ZIP SFX have a ZIP container
+               (Container:CL_TYPE_ZIP, .cdb's CL_TYPE_ZIP) */
             if (!zip_done)
-                st = open_at(sc, buf, len, 0, type, FT_ZIP, lc);
+                st = open_at(sc, buf, len, 0, FT_ZIP, FT_ZIP, lc);
             zip_done = 1;
             break;
         case FT_CABSFX:
@@ -177,6 +185,10 @@ embedded_walk(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftype 
         case FT_PE:
             if (off > 0)
                 st = embedded_pe(sc, buf, len, off, type, lc);
+            break;
+        case FT_ISHIELD_MSI:
+            if (type == FT_PE && off > 0)
+                st = ishield_msi_scan(sc, buf, len, off, lc);
             break;
         default:
             break;

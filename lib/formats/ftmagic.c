@@ -32,7 +32,9 @@
  * layer; filetype_scan_embedded over whole layers, so the pass is linear:
  * at each position a 256-entry first-byte table picks the few signature
  * parts that can start there, and each check is bounded (fixed-length
- * parts, nine remembered starts).
+ * parts, nine remembered starts). Positions where no part can start are
+ * skipped with a filter on byte pairs (8 KiB, built once), which leaves a
+ * few percent of the positions of typical binaries to the exact checks.
  */
 #include "formats/ftmagic.h"
 
@@ -484,6 +486,7 @@ struct dispatch {
     uint64_t first1[256][2], first2[256][2], wild1[2];
     uint64_t second1[256][2], second2[256][2]; /* the same for the next byte */
     uint8_t any[256];
+    uint8_t pair[65536 / 8]; /* bit b0 << 8 | b1: some part may start "b0 b1" */
     size_t last_wild;
     size_t l1[NSIGS], l2[NSIGS]; /* part lengths */
 };
@@ -568,6 +571,15 @@ dispatch_tables(void)
     }
     for (size_t b = 0; b < 256; b++)
         d->any[b] = (d->first1[b][0] | d->first1[b][1] | d->first2[b][0] | d->first2[b][1]) != 0;
+    for (size_t b0 = 0; b0 < 256; b0++)
+        for (size_t b1 = 0; b1 < 256; b1++) {
+            uint64_t m = 0;
+
+            for (size_t w = 0; w < 2; w++)
+                m |= (d->first1[b0][w] & d->second1[b1][w]) | (d->first2[b0][w] & d->second2[b1][w]);
+            if (m != 0)
+                d->pair[(b0 << 8 | b1) >> 3] |= (uint8_t)(1u << (b1 & 7));
+        }
     for (size_t i = 0; i < NSIGS; i++) {
         d->l1[i] = part_len(sigs[i].p1, sigs[i].n1);
         d->l2[i] = part_len(sigs[i].p2, sigs[i].n2);
@@ -712,6 +724,27 @@ try_part2(struct pass *p, uint16_t i, size_t pos)
     t->used = 0;
 }
 
+/* The first position at or after pos where some part may start: its two
+ * bytes pass the pair filter (the last byte: the one-byte summary); len if
+ * none. This loop is where the pass spends its time over whole layers. */
+static size_t
+skip_to_candidate(const struct dispatch *d, const uint8_t *b, size_t pos, size_t len)
+{
+#define PAIR_HIT(q) ((d->pair[((unsigned)b[q] << 5) | (b[(q) + 1] >> 3)] >> (b[(q) + 1] & 7)) & 1u)
+    /* eight positions per test: independent loads, one branch */
+    for (; len - pos > 8; pos += 8) {
+        unsigned any = PAIR_HIT(pos) | PAIR_HIT(pos + 1) | PAIR_HIT(pos + 2) | PAIR_HIT(pos + 3) |
+                       PAIR_HIT(pos + 4) | PAIR_HIT(pos + 5) | PAIR_HIT(pos + 6) | PAIR_HIT(pos + 7);
+        if (any)
+            break;
+    }
+    for (; pos + 1 < len; pos++)
+        if (PAIR_HIT(pos))
+            return pos;
+#undef PAIR_HIT
+    return pos < len && d->any[b[pos]] ? pos : len;
+}
+
 void
 ftmagic_scan(const uint8_t *buf, size_t len, struct ftmagic_scan *s)
 {
@@ -729,8 +762,8 @@ ftmagic_scan(const uint8_t *buf, size_t len, struct ftmagic_scan *s)
     for (size_t pos = 0; pos < len && !p.stop; pos++) {
         int wild = pos <= d->last_wild;
 
-        if (!wild && !d->any[buf[pos]])
-            continue;
+        if (!wild && (pos = skip_to_candidate(d, buf, pos, len)) >= len)
+            break;
         /* Second parts first: a first part at pos cannot end before pos. */
         for (int part = 1; part >= 0; part--) {
             for (size_t w = 0; w < 2 && !p.stop; w++) {

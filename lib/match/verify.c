@@ -91,12 +91,12 @@ run(struct vctx *v, const uint8_t *c, size_t pos, const uint8_t *const *cont, in
         }
         case OP_SKIP: {
             uint32_t lo = u16(c + 1), hi = u16(c + 3);
+            const uint8_t *cc[MAX_CONT] = {0}; /* each try starts from cont */
             if (lo > len - pos)
                 return 0;
             if (hi > len - pos)
                 hi = (uint32_t)(len - pos);
             for (uint32_t k = lo; k <= hi; k++) {
-                const uint8_t *cc[MAX_CONT];
                 if (ncont > 0)
                     memcpy(cc, cont, sizeof(*cc) * (size_t)ncont);
                 if (run(v, c + 5, pos + k, cc, ncont, end))

@@ -257,8 +257,8 @@ getstr(struct cur *c, size_t max, const char **s, size_t *n, const char *what)
 static int
 getfixed(struct cur *c, size_t max, char *dst, size_t cap, const char *what)
 {
-    const char *s;
-    size_t n;
+    const char *s = NULL;
+    size_t n = 0;
 
     if (getstr(c, max < cap ? max : cap - 1, &s, &n, what) != 0)
         return -1;
@@ -309,7 +309,7 @@ proto_hello_decode(const uint8_t *body, size_t len, vg_status *st, char *msg, si
                    char *why, size_t whylen)
 {
     struct cur c = {body, len, 0, why, whylen};
-    uint32_t s;
+    uint32_t s = 0;
 
     if (get32(&c, &s, "the status") != 0)
         return -1;
@@ -344,7 +344,7 @@ proto_reply_decode(const uint8_t *body, size_t len, uint64_t seq, struct scan_re
 {
     struct cur c = {body, len, 0, why, whylen};
     uint64_t got_seq, scanned;
-    uint32_t st, fl, inc, nm;
+    uint32_t st = 0, fl = 0, inc = 0, nm = 0;
 
     if (get64(&c, &got_seq, "the sequence number") != 0)
         return -1;

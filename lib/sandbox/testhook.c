@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if VG_TESTING_HOOKS
+#ifdef VG_TESTING_HOOKS
 
 #include <arpa/inet.h>
 #include <fcntl.h>

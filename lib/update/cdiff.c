@@ -405,7 +405,7 @@ cmd_move(struct run *r, struct tok *t)
     const uint8_t *a[6];
     size_t n[6];
     char src[TAR_NAME_MAX + 1], dst[TAR_NAME_MAX + 1];
-    uint64_t start, end, no = 0;
+    uint64_t start = 0, end = 0, no = 0;
     struct dbfile *fs, *fd;
     struct buf keep = {0}, moved = {0};
     enum { INIT, MOVE, END } state = INIT;
@@ -491,7 +491,7 @@ run_line(struct run *r, const uint8_t *s, size_t n)
     struct tok t;
     const uint8_t *a, *b;
     size_t an, bn;
-    uint64_t no;
+    uint64_t no = 0;
     char name[TAR_NAME_MAX + 1];
     vg_status st;
 

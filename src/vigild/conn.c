@@ -82,6 +82,10 @@ struct vd_conn {
     unsigned npending;
     /* deadlines, ms since the epoch; 0 = none */
     int64_t t_cmd, t_read, t_request, t_write;
+    /* lingering close: replies out, our side shut, input read and dropped */
+    int lingering;
+    int64_t t_linger;
+    size_t linger_left;
     /* legacy STREAM: a data port (lfd), then one data connection (dfd) */
     struct data_tag tag;
     int lfd, dfd;
@@ -1034,6 +1038,62 @@ want_read(const struct vd_conn *c)
     return 1;
 }
 
+/* The replies are out and the connection is done. Closing now would turn
+ * anything the client still sends into a reset, and its send fails (EPIPE)
+ * or the reset destroys the reply before it is read: pyclamd, for one,
+ * ends a stream whose length is a multiple of its chunk size with two
+ * terminators, the second one after the reply may already be out. So
+ * shut our side (the client reads the reply, then end of file), keep
+ * reading and dropping what comes, and close at the client's end of file,
+ * after LINGER_MS, or after LINGER_BYTES, whichever is first: the lingering
+ * close of HTTP servers. A client that ignores the reply and keeps sending
+ * costs at most those bounds. */
+#define LINGER_MS 2000
+#define LINGER_BYTES (256 * 1024)
+
+static void
+linger(struct vd_conn *c, int64_t now)
+{
+    struct epoll_event e;
+
+    if (c->eof) {
+        conn_close(c, 1);
+        return;
+    }
+    shutdown(c->fd, SHUT_WR);
+    memset(&e, 0, sizeof(e));
+    e.events = EPOLLIN;
+    e.data.ptr = c;
+    if (epoll_ctl(loop_epoll(c->loop), EPOLL_CTL_MOD, c->fd, &e) != 0) {
+        conn_close(c, 0);
+        return;
+    }
+    c->events = EPOLLIN;
+    c->lingering = 1;
+    c->t_linger = now + LINGER_MS;
+    c->linger_left = LINGER_BYTES;
+}
+
+/* Input on a lingering connection: drop it; close at end of file, on an
+ * error, or when the byte budget is spent. */
+static void
+linger_read(struct vd_conn *c)
+{
+    for (int round = 0; round < 16; round++) {
+        ssize_t r = recv(c->fd, scratch, sizeof(scratch), MSG_DONTWAIT);
+
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (r <= 0 || (size_t)r >= c->linger_left) {
+            conn_close(c, 0);
+            return;
+        }
+        c->linger_left -= (size_t)r;
+    }
+}
+
 /* Re-arm epoll and close a finished connection. */
 static void
 update(struct vd_conn *c, int64_t now)
@@ -1043,8 +1103,10 @@ update(struct vd_conn *c, int64_t now)
 
     if (c->fd < 0)
         return;
+    if (c->lingering)
+        return;
     if (c->ending && c->npending == 0 && c->sreq == NULL && c->out_len == c->out_off) {
-        conn_close(c, 1);
+        linger(c, now);
         return;
     }
     if (want_read(c))
@@ -1062,7 +1124,6 @@ update(struct vd_conn *c, int64_t now)
         }
         c->events = ev;
     }
-    (void)now;
 }
 
 struct vd_conn *
@@ -1182,6 +1243,12 @@ conn_event(struct vd_conn *c, uint32_t events, int64_t now)
         log_msg(VD_DEBUG, "%s: connection reset", c->peername);
         conn_close(c, 0);
     }
+    if (c->fd >= 0 && c->lingering) {
+        if (events & (EPOLLIN | EPOLLHUP))
+            linger_read(c);
+        reap(c);
+        return;
+    }
     /* read what a client sent before hanging up (a SHUTDOWN, say) */
     if (c->fd >= 0 && (events & (EPOLLIN | EPOLLHUP)) && want_read(c))
         on_readable(c, now);
@@ -1274,6 +1341,16 @@ conn_sweep(int64_t now)
         int64_t d = 0;
 
         nx = c->next;
+        if (c->lingering) {
+            if (now >= c->t_linger) {
+                conn_close(c, 0);
+                reap(c);
+                continue;
+            }
+            if (c->t_linger < next)
+                next = c->t_linger;
+            continue;
+        }
         if (c->t_write && now >= c->t_write) {
             log_msg(VD_WARNING, "%s: no progress sending replies for SendBufTimeout, closing",
                     c->peername);

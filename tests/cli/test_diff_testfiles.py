@@ -27,19 +27,8 @@ import compare  # noqa: E402
 TESTFILES = "/usr/share/clamav-testfiles"
 
 NOT_YET = {
-    "clam-aspack.exe": "PE packed with ASPack: needs an unpacker",
-    "clam-mew.exe": "PE packed with MEW: needs an unpacker",
-    "clam-pespin.exe": "PE packed with PESpin: needs an unpacker",
-    "clam-petite.exe": "PE packed with Petite: needs an unpacker",
-    "clam-upack.exe": "PE packed with Upack: needs an unpacker",
-    "clam-wwpack.exe": "PE packed with WWPack32: needs an unpacker",
-    "clam-yc.exe": "PE packed with yC: needs an unpacker",
     "clam.ea05.exe": "AutoIt EA05 script: no AutoIt reader",
     "clam.ea06.exe": "AutoIt EA06 script: no AutoIt reader",
-    "clam_IScab_ext.exe": "InstallShield cabinet: no InstallShield reader",
-    "clam_IScab_int.exe": "InstallShield cabinet: no InstallShield reader",
-    "clam_ISmsi_ext.exe": "InstallShield MSI payload: no InstallShield reader",
-    "clam_ISmsi_int.exe": "InstallShield MSI payload: no InstallShield reader",
 }
 
 

@@ -149,6 +149,20 @@ def streams(d, t):
        "quota counted over chunks")
     eq(query(s, b"zINSTREAM\0\xff\xff\xff\xff"), b"INSTREAM size limit exceeded. ERROR\0",
        "chunk length 0xFFFFFFFF")
+    # Bytes that come after the reply (pyclamd ends a stream whose length is
+    # a multiple of its chunk size with a second terminator) must not meet
+    # a closed socket: the daemon shuts its side, the client reads the
+    # reply and end of file, and its late send still succeeds.
+    c = connect(s)
+    c.sendall(instream_bytes(EICAR))
+    eq(recv_all(c), ("stream: %s FOUND\0" % EICAR_NAME).encode(), "reply, then end of file")
+    try:
+        c.sendall(b"\0\0\0\0")
+        late = "accepted"
+    except (BrokenPipeError, ConnectionResetError) as e:
+        late = repr(e)
+    eq(late, "accepted", "a send after the reply and end of file (lingering close)")
+    c.close()
     # legacy STREAM (LegacyStream yes): a data port on loopback
     c = connect(s)
     c.sendall(b"STREAM\n")
