@@ -22,6 +22,7 @@ test_pkgs=(
   nginx
   zip unzip p7zip-full xz-utils zstd bzip2 cpio genisoimage gcab binutils time qpdf arj
   bc procps
+  nsis
   systemd
 )
 

@@ -111,7 +111,8 @@ worth_searching(const uint8_t *buf, size_t len)
         size_t n;
     } magic[] = {{"PK\x03\x04", 4}, {"Rar!\x1a\x07", 6}, {"MSCF\0\0\0\0", 8},
                  {"7z\xbc\xaf\x27\x1c", 6}, {"%PDF-", 5}, {"%pdf-", 5}, {"MZ", 2},
-                 {"\x60\xea", 2}, {"InstallShield", 14}, {"\xa3\x48\x4b\xbe", 4}};
+                 {"\x60\xea", 2}, {"\xef\xbe\xad\xde" "NullsoftInst", 16},
+                 {"InstallShield", 14}, {"\xa3\x48\x4b\xbe", 4}};
 
     for (size_t i = 0; i < sizeof(magic) / sizeof(magic[0]); i++) {
         /* memchr for the first byte: fast on any data, zeros included */
@@ -177,6 +178,10 @@ embedded_walk(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftype 
         case FT_PDF:
             if (kind != FT_PDF && off > 0)
                 st = open_at(sc, buf, len, off, FT_PDF, lc);
+            break;
+        case FT_NULSFT:
+            if (type == FT_PE && off > 4)
+                st = nsis_open(sc, buf, len, off - 4, type, lc);
             break;
         case FT_PE:
             if (off > 0)

@@ -68,6 +68,7 @@ sniff_container(const uint8_t *buf, size_t len, enum ftype type)
     case FT_SIS:
     case FT_ARJ:
     case FT_CHM:
+    case FT_NULSFT:
         return type;
     case FT_BINARY:
         if ((k = filetype_extra_container(buf, len)) != FT_BINARY)
@@ -124,6 +125,7 @@ sniff_tag(enum ftype kind)
     case FT_SIS: return "SIS";
     case FT_ARJ: return "ARJ";
     case FT_CHM: return "CHM";
+    case FT_NULSFT: return "NSIS";
     default: return "DATA";
     }
 }

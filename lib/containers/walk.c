@@ -302,6 +302,13 @@ walk_scan_text(struct walk *w, const char *name, const uint8_t *buf, size_t len,
     return scan_layer(w, name, buf, len, LAYER_TYPED | LAYER_NORMALIZED, type);
 }
 
+vg_status
+walk_scan_typed(struct walk *w, const struct member *m, const uint8_t *buf, size_t len,
+                enum ftype type)
+{
+    return scan_layer(w, m->name, buf, len, LAYER_TYPED, type);
+}
+
 /* Heuristics.Broken.Executable: the layer is typed PE but its headers did
  * not parse (the scanner left exe->kind at EXE_NONE). */
 static vg_status
@@ -374,6 +381,9 @@ containers_walk(struct vg_scanner *sc, const uint8_t *buf, size_t len, enum ftyp
         break;
     case FT_CHM:
         st = chm_walk(&w);
+        break;
+    case FT_NULSFT:
+        st = nsis_walk(&w);
         break;
     case FT_7Z:
         w.enc_name = "7Zip";

@@ -105,6 +105,13 @@ vg_status walk_scan(struct walk *w, const struct member *m, const uint8_t *buf, 
 vg_status walk_scan_text(struct walk *w, const char *name, const uint8_t *buf, size_t len,
                          enum ftype type);
 
+/* Scan an extracted member as a layer of the given type, without type
+ * detection (an object whose type a type signature found, such as the
+ * NSIS archive inside an installer). As walk_scan without flags. ENOMEM
+ * only. */
+vg_status walk_scan_typed(struct walk *w, const struct member *m, const uint8_t *buf, size_t len,
+                          enum ftype type);
+
 /* Record an encrypted member or document: the incomplete bit and, with
  * VG_SCAN_ALERT_ENCRYPTED, Heuristics.Encrypted.<w->enc_name>. */
 vg_status walk_encrypted(struct walk *w, const char *name);
@@ -132,6 +139,13 @@ vg_status rtf_walk(struct walk *w);
 vg_status sis_walk(struct walk *w);
 vg_status arj_walk(struct walk *w);
 vg_status chm_walk(struct walk *w);
+vg_status nsis_walk(struct walk *w);
+
+/* The NSIS archive whose first header is at buf[off] (4 bytes before the
+ * "NullsoftInst" type signature) inside a PE layer: scanned from there to
+ * the end as a layer of type FT_NULSFT (nsis.c). ENOMEM only. */
+vg_status nsis_open(struct vg_scanner *sc, const uint8_t *buf, size_t len, size_t off,
+                    enum ftype type, const struct layer_ctx *lc);
 
 /* Objects ClamAV's type signatures find inside a layer of type `type`
  * already opened as `kind` (FT_BINARY if none): self-extracting archives,

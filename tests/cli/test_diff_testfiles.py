@@ -9,12 +9,11 @@ signatures with Container:, .cdb), YARA left out. Most of these files are contai
 
 ctest-labels: containers
 
-A few files need parsers vigil does not have (packed executables need
-unpackers; installers and CHM need their own readers):
-they are listed in NOT_YET with the reason, see
-docs/internals/CONTAINERS.md. For those, vigil may only miss names, never
-report one clamscan does not; and a listed file that starts to agree fails
-the test until it is taken off the list.
+A file that needs a parser vigil does not have yet is listed in NOT_YET
+with the reason (none today; see docs/internals/CONTAINERS.md). For such
+a file vigil may only miss names, never report one clamscan does not;
+and a listed file that starts to agree fails the test until it is taken
+off the list.
 """
 import os
 import shutil
@@ -26,8 +25,8 @@ import compare  # noqa: E402
 
 TESTFILES = "/usr/share/clamav-testfiles"
 
+# Files vigil cannot read yet, with the reason (empty: every file agrees).
 NOT_YET = {
-    "clam-nsis.exe": "NSIS installer: no NSIS reader",
 }
 
 
