@@ -59,9 +59,16 @@ for d in "$SIGDIR"/clam/body-* "$SIGDIR"/clam/full; do
   echo "$name compile_s=$secs peak_rss_MiB=$((rss / 1024))" | tee -a "$IMG/compile-times.txt" >&2
 done
 
-# 3. the comparison, vigil as one more row
+# 3. the comparison, vigil as one more row; each run keeps its own CSV
 export VIGIL VIGIL_IMAGES=$IMG
+export OUTCSV=${OUTCSV:-$BENCH_WORK/results/run-$(date -u +%Y%m%dT%H%M%SZ).csv}
+mkdir -p "$(dirname "$OUTCSV")"
 ENGINE_NAME=${ENGINE_NAME:-vigil} \
 ENGINE_CMD="$HERE/vigil-engine.sh {db} {threads} {corpus}" \
   "$KIT/run-peers.sh"
 echo "vigil db compile:"; cat "$IMG/compile-times.txt"
+
+# 4. the ratios (RATIOS_WITH=earlier.csv sets a partial run, TOOLS=engine
+#    say, beside the peers of an earlier full one)
+echo
+python3 "$HERE/ratios.py" ${RATIOS_WITH:-} "$OUTCSV"
