@@ -15,53 +15,22 @@ path).
 
 ctest-labels: containers
 """
-import json
 import os
 import random
 import shutil
 import struct
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import mewpack  # noqa: E402
 import spinpack  # noqa: E402
+from unpackcmp import check, failures, names, vigil_json  # noqa: E402
 
 TESTFILES = "/usr/share/clamav-testfiles"
 MARKER = b"VIGIL-UNPACK-MARKER-0123456789"
 # a marker holding a call: right only once the call filter is undone
 CALLMARK = b"VGCALL\xe8\x10\x00\x00\x00-MARKER-AFTER-FIX"
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL " + what)
-
-
-def names(cmd, dbdir, paths):
-    """{path: set of names} from a clamscan-like scanner, -z."""
-    r = subprocess.run(cmd + ["--no-summary", "-z", "-d", dbdir] + paths,
-                       capture_output=True, timeout=600)
-    out = {p: set() for p in paths}
-    for line in r.stdout.decode(errors="replace").splitlines():
-        path, _, rest = line.rpartition(": ")
-        if rest.endswith(" FOUND") and path in out:
-            out[path].add(rest[:-6])
-    return out
-
-
-def vigil_json(vigil, dbdir, path, *opts):
-    r = subprocess.run([vigil, "scan", "--no-summary", "--json", "-d", dbdir] + list(opts) +
-                       [path], capture_output=True, timeout=600)
-    for line in r.stdout.decode().splitlines():
-        obj = json.loads(line)
-        if obj.get("type") == "file":
-            return obj
-    raise AssertionError("no JSON line for %s: %r" % (path, r.stdout))
 
 
 def cases(rng):

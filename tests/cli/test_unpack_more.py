@@ -9,55 +9,22 @@ limits reported as incomplete, and the packed files of
 
 ctest-labels: containers
 """
-import json
 import os
 import random
 import shutil
 import struct
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import pepack_more as pm  # noqa: E402
+from unpackcmp import check, failures, names, vigil_json  # noqa: E402
 
 TESTFILES = "/usr/share/clamav-testfiles"
 MARKER = b"VIGIL-UNPACK-MARKER-0123456789"
 # the entry point of the unpacked programs
 EP_CODE = bytes.fromhex("5589e583ec18c7042400000000")
 OEP = 0x1010
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL " + what)
-
-
-def names(cmd, dbdir, paths):
-    """{path: set of names} from a clamscan-like scanner, -z."""
-    r = subprocess.run(cmd + ["--no-summary", "-z", "-d", dbdir] + paths,
-                       capture_output=True, timeout=600)
-    if r.returncode not in (0, 1):
-        failures.append("%s exited %d: %s" % (cmd[0], r.returncode, r.stderr[-500:]))
-    out = {p: set() for p in paths}
-    for line in r.stdout.decode(errors="replace").splitlines():
-        path, _, rest = line.rpartition(": ")
-        if rest.endswith(" FOUND") and path in out:
-            out[path].add(rest[:-6])
-    return out
-
-
-def vigil_json(vigil, dbdir, path, *opts):
-    r = subprocess.run([vigil, "scan", "--no-summary", "--json", "-d", dbdir] + list(opts) +
-                       [path], capture_output=True, timeout=600)
-    for line in r.stdout.decode().splitlines():
-        obj = json.loads(line)
-        if obj.get("type") == "file":
-            return obj
-    raise AssertionError("no JSON line for %s: %r" % (path, r.stdout))
 
 
 def program(rng, size=0x600, calls=False):
@@ -164,8 +131,8 @@ def main():
                 f.write(data)
             paths.append(p)
             want[p] = expect
-        clam = names(["clamscan"], db, paths)
-        vig = names([vigil, "scan"], db, paths)
+        clam = names(["clamscan"], db, paths, strict=True)
+        vig = names([vigil, "scan"], db, paths, strict=True)
         for p in paths:
             base = os.path.basename(p)
             check(clam[p] == vig[p], "%s: clamscan %s, vigil %s" %
